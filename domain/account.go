@@ -1,0 +1,274 @@
+package domain
+
+import (
+	"github.com/shopspring/decimal"
+)
+
+// Account is the consistency boundary: one customer's books. It changes only by
+// applying recorded events (Apply); command methods (Decide) read it, check the
+// rules and return the events that carry their decisions.
+//
+// The account keeps two views of the same facts. The recorded view (outstanding,
+// disputed, unapplied credit "as they stand now") is what commands are decided against;
+// the dated facts (every application with its effective date, every extension and
+// dispute change with its date) are what reports "as of D" are computed from.
+type Account struct {
+	id         string
+	registered bool
+	profile    Profile
+	grades     []gradeChange
+
+	invoices   map[string]*Invoice
+	invoiceSeq []*Invoice // recording order
+	lots       []*CreditLot
+	lotByID    map[string]*CreditLot
+	payments   map[string]bool
+	creditNote map[string]bool
+	linkedCNs  []linkedCredit
+
+	agreements []agreement
+	violations map[string]*Violation
+	violSeq    []*Violation
+	funds      map[FundKey]*FundOutcome
+
+	promises  []*Promise
+	actions   []ActionRecorded
+	reminders map[string]ReminderSent
+
+	commands map[string]string // command id -> content hash
+}
+
+// Profile is what RegisterCustomer recorded.
+type Profile struct {
+	Name, Collector       string
+	RegisteredOn          Date
+	TermsDays             int
+	Email, Phone, Webhook string
+}
+
+type gradeChange struct {
+	on    Date
+	grade int
+}
+
+type agreement struct {
+	on   Date
+	rate decimal.Decimal
+}
+
+type linkedCredit struct {
+	on       Date
+	invoice  *Invoice
+	amount   decimal.Decimal
+	currency Currency
+}
+
+// Invoice is one invoice with every dated fact about it.
+type Invoice struct {
+	ID       string
+	Customer string
+	Currency Currency
+	Amount   decimal.Decimal
+	Issued   Date
+	Due      Date // original due date
+	HasFund  bool
+	FundRate decimal.Decimal
+
+	Extensions []ExtensionGranted
+	Apps       []Application // money that reduces the receivable
+	Disputes   []DisputeChange
+	WrittenOff *InvoiceWrittenOff
+	Recoveries []Application
+	Doubtful   bool // InvoiceBecameDoubtful recorded
+
+	// Recorded view.
+	outstanding decimal.Decimal
+	disputed    bool
+	recovered   decimal.Decimal
+}
+
+// AppKind says where applied money came from.
+type AppKind uint8
+
+const (
+	AppPayment AppKind = iota + 1
+	AppCreditNote
+	AppLinkedCredit
+	AppRebate
+	AppBounty
+)
+
+// Application is money applied to an invoice, counted from On: the later of the
+// money's date and the invoice's issue date. Remaining is the invoice's outstanding
+// right after it, as recorded.
+type Application struct {
+	Source    string
+	Kind      AppKind
+	On        Date
+	MoneyOn   Date
+	Amount    decimal.Decimal
+	Remaining decimal.Decimal
+	Explicit  bool
+}
+
+// DisputeChange is a dispute opened (Open) or resolved on a date.
+type DisputeChange struct {
+	On   Date
+	Open bool
+}
+
+// CreditLot is money received that may sit unapplied: a payment, an unlinked credit
+// note, a rebate or a bounty. Uses are its applications with their effective dates.
+type CreditLot struct {
+	ID        string
+	Kind      AppKind
+	On        Date
+	Currency  Currency
+	Amount    decimal.Decimal
+	Uses      []LotUse
+	unapplied decimal.Decimal
+}
+
+// LotUse is part of a lot applied (or recovered) from a date on.
+type LotUse struct {
+	On     Date
+	Amount decimal.Decimal
+}
+
+// Promise is a customer's promise to pay an invoice by a date.
+type Promise struct {
+	PromiseRecorded
+}
+
+// Violation of a price-protection agreement by this account's customer.
+type Violation struct {
+	ID                     string
+	ReportedOn, OccurredOn Date
+	Reporter, ReporterName string
+	Confirmed              *ViolationConfirmed
+	Rejected               *ViolationRejected
+	order                  int
+}
+
+// FundKey names one fund: a quarter and a currency of one customer.
+type FundKey struct {
+	Quarter  Quarter
+	Currency string
+}
+
+// FundOutcome is how a closed quarter's fund ended.
+type FundOutcome struct {
+	Rebated   *FundRebated
+	Forfeited *FundForfeited
+}
+
+// NewAccount returns the empty account of a customer id.
+func NewAccount(id string) *Account {
+	return &Account{
+		id:         id,
+		invoices:   map[string]*Invoice{},
+		lotByID:    map[string]*CreditLot{},
+		payments:   map[string]bool{},
+		creditNote: map[string]bool{},
+		violations: map[string]*Violation{},
+		funds:      map[FundKey]*FundOutcome{},
+		reminders:  map[string]ReminderSent{},
+		commands:   map[string]string{},
+	}
+}
+
+// ID is the customer id.
+func (a *Account) ID() string { return a.id }
+
+// Registered reports whether RegisterCustomer was recorded.
+func (a *Account) Registered() bool { return a.registered }
+
+// Profile returns the registration data.
+func (a *Account) Profile() Profile { return a.profile }
+
+// Invoice returns an invoice of this account.
+func (a *Account) Invoice(id string) (*Invoice, bool) {
+	inv, ok := a.invoices[id]
+	return inv, ok
+}
+
+// Invoices in recording order.
+func (a *Account) Invoices() []*Invoice { return a.invoiceSeq }
+
+// Lots are the account's credit lots in recording order.
+func (a *Account) Lots() []*CreditLot { return a.lots }
+
+// Promises in recording order.
+func (a *Account) Promises() []*Promise { return a.promises }
+
+// Actions are the recorded collector actions in recording order.
+func (a *Account) Actions() []ActionRecorded { return a.actions }
+
+// Reminders are the automatic steps performed, by step id.
+func (a *Account) Reminders() map[string]ReminderSent { return a.reminders }
+
+// Violations in recording order.
+func (a *Account) Violations() []*Violation { return a.violSeq }
+
+// Violation by id.
+func (a *Account) Violation(id string) (*Violation, bool) {
+	v, ok := a.violations[id]
+	return v, ok
+}
+
+// FundOutcomes are the closed funds.
+func (a *Account) FundOutcomes() map[FundKey]*FundOutcome { return a.funds }
+
+// GradeOn is the credit grade in force on d: the latest assessment dated on or before
+// d (the later recorded on a tie), else the grade given at registration.
+func (a *Account) GradeOn(d Date) int {
+	g, best := 0, NoDate
+	for i, c := range a.grades {
+		if i == 0 {
+			g = c.grade // registration
+			continue
+		}
+		if c.on <= d && c.on >= best {
+			g, best = c.grade, c.on
+		}
+	}
+	return g
+}
+
+// LastAssessed is the date of the latest assessment, or of the registration.
+func (a *Account) LastAssessed() Date {
+	last := NoDate
+	for _, c := range a.grades {
+		if c.on > last {
+			last = c.on
+		}
+	}
+	return last
+}
+
+// CreditReviewDue reports whether the last assessment (or registration) is more than
+// 3 months old on d.
+func (a *Account) CreditReviewDue(d Date) bool {
+	last := a.LastAssessed()
+	return last != NoDate && d > last.AddMonths(3)
+}
+
+// Outstanding is the invoice's outstanding as recorded (all recorded events).
+func (inv *Invoice) Outstanding() decimal.Decimal { return inv.outstanding }
+
+// Disputed reports whether the invoice is disputed as recorded.
+func (inv *Invoice) Disputed() bool { return inv.disputed }
+
+// CurrentDue is the effective due date as recorded: the latest extension's.
+func (inv *Invoice) CurrentDue() Date {
+	if n := len(inv.Extensions); n > 0 {
+		return inv.Extensions[n-1].Due
+	}
+	return inv.Due
+}
+
+// Open means something is still owed and the invoice is not written off.
+func (inv *Invoice) Open() bool { return inv.WrittenOff == nil && inv.outstanding.IsPositive() }
+
+// Unapplied is the part of the lot not yet applied, as recorded.
+func (l *CreditLot) Unapplied() decimal.Decimal { return l.unapplied }

@@ -1,0 +1,74 @@
+package domain
+
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
+
+// ParseAmount reads an amount as written in a command: plain digits with an optional
+// point and at most the currency's minor digits, strictly greater than zero. Decimals
+// are counted as written, so "10.000" is refused for CNY even though it equals 10.
+func ParseAmount(s string, c Currency) (decimal.Decimal, error) {
+	d, err := parsePlainDecimal(s, c.digits)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	if !d.IsPositive() {
+		return decimal.Zero, fmt.Errorf("amount %q must be greater than zero", s)
+	}
+	return d, nil
+}
+
+// ParseRate reads a fund rate: plain digits, at most 6 decimals, 0 <= rate < 1.
+func ParseRate(s string) (decimal.Decimal, error) {
+	d, err := parsePlainDecimal(s, 6)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	if d.GreaterThanOrEqual(decimal.NewFromInt(1)) {
+		return decimal.Zero, fmt.Errorf("rate %q must be less than 1", s)
+	}
+	return d, nil
+}
+
+func parsePlainDecimal(s string, maxDecimals int32) (decimal.Decimal, error) {
+	if s == "" {
+		return decimal.Zero, fmt.Errorf("empty amount")
+	}
+	point := -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+		case c == '.' && point < 0:
+			point = i
+		default:
+			return decimal.Zero, fmt.Errorf("%q is not a plain decimal (digits with an optional point)", s)
+		}
+	}
+	if point == 0 || point == len(s)-1 {
+		return decimal.Zero, fmt.Errorf("%q is not a plain decimal (digits on both sides of the point)", s)
+	}
+	if point > 0 && int32(len(s)-point-1) > maxDecimals {
+		return decimal.Zero, fmt.Errorf("%q has %d decimals; at most %d allowed", s, len(s)-point-1, maxDecimals)
+	}
+	if len(s) > 40 {
+		return decimal.Zero, fmt.Errorf("%q is too long", s)
+	}
+	return decimal.RequireFromString(s), nil
+}
+
+// RoundMoney rounds a derived amount once, half away from zero, to the currency's minor
+// digits. shopspring's Round rounds half away from zero.
+func RoundMoney(d decimal.Decimal, c Currency) decimal.Decimal { return d.Round(c.digits) }
+
+// FormatMoney prints an amount with exactly the currency's minor digits and never
+// "-0.00".
+func FormatMoney(d decimal.Decimal, c Currency) string {
+	r := d.Round(c.digits)
+	if r.IsZero() {
+		r = decimal.Zero
+	}
+	return r.StringFixed(c.digits)
+}

@@ -1,0 +1,120 @@
+package domain
+
+import "github.com/shopspring/decimal"
+
+// The methods here answer "as of D" (end of day D): every recorded fact counts from
+// its effective business date.
+
+// IssuedBy reports whether the invoice exists as of d.
+func (inv *Invoice) IssuedBy(d Date) bool { return inv.Issued <= d }
+
+// WrittenOffBy reports whether the invoice is written off as of d.
+func (inv *Invoice) WrittenOffBy(d Date) bool { return inv.WrittenOff != nil && inv.WrittenOff.On <= d }
+
+// OutstandingAsOf is amount less the money applied effective by d; a written-off
+// invoice has none.
+func (inv *Invoice) OutstandingAsOf(d Date) decimal.Decimal {
+	if inv.Issued > d || inv.WrittenOffBy(d) {
+		return decimal.Zero
+	}
+	out := inv.Amount
+	for _, ap := range inv.Apps {
+		if ap.On <= d {
+			out = out.Sub(ap.Amount)
+		}
+	}
+	return out
+}
+
+// DueAsOf is the effective due date as of d: the latest extension granted by d, else
+// the original due date.
+func (inv *Invoice) DueAsOf(d Date) Date {
+	due := inv.Due
+	for _, e := range inv.Extensions {
+		if e.On <= d {
+			due = e.Due
+		}
+	}
+	return due
+}
+
+// DisputedOn reports whether a dispute is open on d.
+func (inv *Invoice) DisputedOn(d Date) bool {
+	open := false
+	for _, c := range inv.Disputes {
+		if c.On <= d {
+			open = c.Open
+		}
+	}
+	return open
+}
+
+// DoubtfulSince is the first day the invoice counts as doubtful with the due date in
+// force on d: effective due date + 6 months + 1 day.
+func (inv *Invoice) DoubtfulSince(d Date) Date { return inv.DueAsOf(d).AddMonths(6) + 1 }
+
+// DoubtfulOn applies the six-month rule: something outstanding, not written off, and d
+// later than the effective due date + 6 months.
+func (inv *Invoice) DoubtfulOn(d Date) bool {
+	return inv.OutstandingAsOf(d).IsPositive() && d >= inv.DoubtfulSince(d)
+}
+
+// RecoveredAsOf is what was recovered on a written-off invoice by d.
+func (inv *Invoice) RecoveredAsOf(d Date) decimal.Decimal {
+	sum := decimal.Zero
+	for _, r := range inv.Recoveries {
+		if r.On <= d {
+			sum = sum.Add(r.Amount)
+		}
+	}
+	return sum
+}
+
+// SettledOn is the day the invoice became fully settled (paid, credited or written
+// off), or NoDate if it is not settled by any recorded fact.
+func (inv *Invoice) SettledOn() Date {
+	settled := NoDate
+	if inv.WrittenOff != nil {
+		settled = inv.WrittenOff.On
+	}
+	if !inv.outstanding.IsZero() && inv.WrittenOff == nil {
+		return NoDate
+	}
+	// The day the effective applications reach the amount.
+	apps := make([]Application, len(inv.Apps))
+	copy(apps, inv.Apps)
+	sortApps(apps)
+	paid := decimal.Zero
+	for _, ap := range apps {
+		paid = paid.Add(ap.Amount)
+		if paid.GreaterThanOrEqual(inv.Amount) {
+			if settled == NoDate || ap.On < settled {
+				settled = ap.On
+			}
+			break
+		}
+	}
+	return settled
+}
+
+func sortApps(apps []Application) {
+	for i := 1; i < len(apps); i++ {
+		for j := i; j > 0 && apps[j].On < apps[j-1].On; j-- {
+			apps[j], apps[j-1] = apps[j-1], apps[j]
+		}
+	}
+}
+
+// UnappliedAsOf is the part of the lot received by d and not applied effective by d.
+func (l *CreditLot) UnappliedAsOf(d Date) decimal.Decimal {
+	if l.On > d {
+		return decimal.Zero
+	}
+	left := l.Amount
+	for _, u := range l.Uses {
+		if u.On <= d {
+			left = left.Sub(u.Amount)
+		}
+	}
+	return left
+}

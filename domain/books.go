@@ -1,0 +1,133 @@
+package domain
+
+import "sort"
+
+// Books are all accounts and the ledger scope, folded from recorded events, with the
+// indexes that route commands naming only an invoice or a violation. The write side
+// decides against Books; projections fold their own Books and report from them.
+type Books struct {
+	accounts  map[string]*Account
+	ledger    *Ledger
+	invoices  map[string]string // invoice id -> customer
+	violation map[string]string // violation id -> customer
+	payments  map[string]string // payment id -> customer
+	credits   map[string]string // credit note id -> customer
+}
+
+// NewBooks returns empty books.
+func NewBooks() *Books {
+	return &Books{
+		accounts:  map[string]*Account{},
+		ledger:    NewLedger(),
+		invoices:  map[string]string{},
+		violation: map[string]string{},
+		payments:  map[string]string{},
+		credits:   map[string]string{},
+	}
+}
+
+// Account returns the account of a customer, creating an empty one.
+func (b *Books) Account(id string) *Account {
+	a := b.accounts[id]
+	if a == nil {
+		a = NewAccount(id)
+		b.accounts[id] = a
+	}
+	return a
+}
+
+// Existing returns a registered account, if any.
+func (b *Books) Existing(id string) (*Account, bool) {
+	a, ok := b.accounts[id]
+	return a, ok && a.registered
+}
+
+// Accounts returns the registered accounts sorted by customer id.
+func (b *Books) Accounts() []*Account {
+	out := make([]*Account, 0, len(b.accounts))
+	for _, a := range b.accounts {
+		if a.registered {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// Ledger is the ledger scope.
+func (b *Books) Ledger() *Ledger { return b.ledger }
+
+// CustomerRegistered implements Env.
+func (b *Books) CustomerRegistered(id string) bool { _, ok := b.Existing(id); return ok }
+
+// QuarterClosed implements Env.
+func (b *Books) QuarterClosed(q Quarter) bool { return b.ledger.QuarterClosed(q) }
+
+// InvoiceOwner returns the customer of an invoice id.
+func (b *Books) InvoiceOwner(id string) (string, bool) { c, ok := b.invoices[id]; return c, ok }
+
+// ViolationOwner returns the violator of a violation id.
+func (b *Books) ViolationOwner(id string) (string, bool) { c, ok := b.violation[id]; return c, ok }
+
+// EntityOwner returns the customer that owns an entity id of a kind ("invoice",
+// "payment", "credit_note", "violation").
+func (b *Books) EntityOwner(kind, id string) (string, bool) {
+	var m map[string]string
+	switch kind {
+	case "invoice":
+		m = b.invoices
+	case "payment":
+		m = b.payments
+	case "credit_note":
+		m = b.credits
+	case "violation":
+		m = b.violation
+	default:
+		return "", false
+	}
+	c, ok := m[id]
+	return c, ok
+}
+
+// ApplyCommand folds the events of one recorded command into a scope: customer "" is
+// the ledger scope.
+func (b *Books) ApplyCommand(customer, commandID, hash string, events []Event) {
+	if customer == "" {
+		for _, e := range events {
+			b.ledger.Apply(e)
+		}
+		b.ledger.Remember(commandID, hash)
+		return
+	}
+	a := b.Account(customer)
+	for _, e := range events {
+		a.Apply(e)
+		switch e := e.(type) {
+		case InvoiceIssued:
+			b.invoices[e.Invoice] = customer
+		case PaymentRecorded:
+			b.payments[e.Payment] = customer
+		case CreditNoteIssued:
+			b.credits[e.CreditNote] = customer
+		case ViolationReported:
+			b.violation[e.Violation] = customer
+		}
+	}
+	a.Remember(commandID, hash)
+}
+
+// NewEntity names the globally unique id a command creates, if any: its kind, id and
+// the field that carries it.
+func NewEntity(c Command) (kind, id, field string, ok bool) {
+	switch c := c.(type) {
+	case *IssueInvoice:
+		return "invoice", c.Invoice, "invoice", true
+	case *RecordPayment:
+		return "payment", c.Payment, "payment", true
+	case *IssueCreditNote:
+		return "credit_note", c.CreditNote, "credit_note", true
+	case *ReportViolation:
+		return "violation", c.Violation, "violation", true
+	}
+	return "", "", "", false
+}

@@ -1,0 +1,146 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Date is a business date: a calendar day with no time zone, stored as the number of
+// days since 1970-01-01. Arithmetic on days is plain integer arithmetic, which keeps
+// the hot paths of ageing free of time.Time and its zones.
+type Date int32
+
+// NoDate marks an absent optional date.
+const NoDate Date = -1 << 31
+
+// NewDate builds a date from its parts; it does not validate them (ParseDate does).
+func NewDate(y int, m time.Month, d int) Date {
+	return Date(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// ParseDate reads a strict YYYY-MM-DD date and refuses impossible ones (2026-02-30).
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return NoDate, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", s)
+	}
+	for i, c := range []byte(s) {
+		if i == 4 || i == 7 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return NoDate, fmt.Errorf("%q is not a date of the form YYYY-MM-DD", s)
+		}
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return NoDate, fmt.Errorf("%q is not a real calendar date", s)
+	}
+	return Date(t.Unix() / 86400), nil
+}
+
+// MustDate parses a date known to be valid (tests, constants).
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Time returns midnight UTC of the date.
+func (d Date) Time() time.Time { return time.Unix(int64(d)*86400, 0).UTC() }
+
+func (d Date) String() string {
+	if d == NoDate {
+		return ""
+	}
+	return d.Time().Format(time.DateOnly)
+}
+
+// AddDays moves the date by n calendar days.
+func (d Date) AddDays(n int) Date { return d + Date(n) }
+
+// AddMonths keeps the day of month and clamps it to the end of the target month:
+// 2026-08-31 + 6 months = 2027-02-28. time.AddDate would normalise to 2027-03-03,
+// which is wrong for due dates.
+func (d Date) AddMonths(n int) Date {
+	y, m, day := d.Time().Date()
+	total := int(m) - 1 + n
+	ty := y + floorDiv(total, 12)
+	tm := time.Month(total-floorDiv(total, 12)*12 + 1)
+	if last := daysIn(ty, tm); day > last {
+		day = last
+	}
+	return NewDate(ty, tm, day)
+}
+
+// Weekday of the date.
+func (d Date) Weekday() time.Weekday { return time.Weekday((int64(d)%7 + 7 + 4) % 7) }
+
+// Quarter the date falls in.
+func (d Date) Quarter() Quarter {
+	y, m, _ := d.Time().Date()
+	return Quarter{year: y, q: (int(m)-1)/3 + 1}
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// Quarter is a calendar quarter, 2026Q1 = 2026-01-01..2026-03-31.
+type Quarter struct {
+	year int
+	q    int
+}
+
+// ParseQuarter reads "2026Q1".
+func ParseQuarter(s string) (Quarter, error) {
+	var y, q int
+	if len(s) != 6 || s[4] != 'Q' {
+		return Quarter{}, fmt.Errorf("%q is not a quarter of the form YYYYQn", s)
+	}
+	if _, err := fmt.Sscanf(s, "%4dQ%1d", &y, &q); err != nil || q < 1 || q > 4 || y < 1 {
+		return Quarter{}, fmt.Errorf("%q is not a quarter of the form YYYYQn", s)
+	}
+	return Quarter{year: y, q: q}, nil
+}
+
+// IsZero reports whether the quarter is unset.
+func (q Quarter) IsZero() bool { return q.q == 0 }
+
+// First day of the quarter.
+func (q Quarter) First() Date { return NewDate(q.year, time.Month((q.q-1)*3+1), 1) }
+
+// Last day of the quarter.
+func (q Quarter) Last() Date { return q.Next().First() - 1 }
+
+// Next quarter.
+func (q Quarter) Next() Quarter {
+	if q.q == 4 {
+		return Quarter{year: q.year + 1, q: 1}
+	}
+	return Quarter{year: q.year, q: q.q + 1}
+}
+
+// Less orders quarters in time.
+func (q Quarter) Less(o Quarter) bool {
+	if q.year != o.year {
+		return q.year < o.year
+	}
+	return q.q < o.q
+}
+
+func (q Quarter) String() string {
+	if q.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04dQ%d", q.year, q.q)
+}

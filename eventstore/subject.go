@@ -1,0 +1,72 @@
+package eventstore
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"regexp"
+)
+
+// Subject layout of the stream. Everything lives under "ar." so one stream
+// (and one total order) covers accounts, the ledger and the claim index.
+const (
+	// LedgerSubject carries ledger-wide commits that belong to no account.
+	LedgerSubject = "ar.ledger"
+
+	streamSubjects = "ar.>"
+	accountPrefix  = "ar.acct."
+	indexPrefix    = "ar.idx."
+)
+
+// plainToken matches ids that are already safe, readable subject tokens.
+// They are used verbatim so subjects stay greppable in `nats` tooling.
+var plainToken = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// maxEncodedToken bounds an encoded token; beyond it we hash. Subjects are
+// carried in every message and index entry, so unbounded ids would bloat the
+// store, and the server caps subject length.
+const maxEncodedToken = 200
+
+// Token turns an arbitrary id into a single NATS subject token.
+//
+// It must be injective: two different ids mapping to the same subject would
+// merge two aggregates' histories, or let a claim for one id block another.
+// It should also stay readable for the common case. So:
+//
+//   - ids matching [A-Za-z0-9_-]{1,128} are used as is;
+//   - otherwise "~" + base64url(id) (no padding) when that is at most 200
+//     characters; base64url's alphabet is subject-safe (no ".", "*", ">",
+//     whitespace) and reversible, so distinct ids give distinct tokens;
+//   - otherwise "~~" + hex(sha256(id)), injective up to hash collisions.
+//
+// The three forms cannot collide with each other: plain tokens never contain
+// "~", and base64url never produces "~", so "~x..." and "~~..." differ.
+// A hash is not used for the middle case because it would make subjects
+// unreadable and impossible to map back to the id when debugging.
+func Token(s string) string {
+	if plainToken.MatchString(s) {
+		return s
+	}
+	enc := "~" + base64.RawURLEncoding.EncodeToString([]byte(s))
+	if len(enc) <= maxEncodedToken {
+		return enc
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "~~" + hex.EncodeToString(sum[:])
+}
+
+// AccountSubject is the subject holding one customer account's commits.
+func AccountSubject(account string) string {
+	return accountPrefix + Token(account)
+}
+
+// IndexSubject is the subject of a create-once claim of id within kind.
+// kind is a code constant (e.g. "invoice-number") and must itself be a plain
+// token; id is arbitrary and is passed through Token.
+func IndexSubject(kind, id string) string {
+	return indexPrefix + kind + "." + Token(id)
+}
+
+func validKind(kind string) bool {
+	return plainToken.MatchString(kind)
+}
