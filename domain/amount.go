@@ -15,7 +15,7 @@ func ParseAmount(s string, c Currency) (decimal.Decimal, error) {
 		return decimal.Zero, err
 	}
 	if !d.IsPositive() {
-		return decimal.Zero, fmt.Errorf("amount %q must be greater than zero", s)
+		return decimal.Zero, fmt.Errorf("%q must be greater than zero", s)
 	}
 	return d, nil
 }
@@ -27,14 +27,14 @@ func ParseRate(s string) (decimal.Decimal, error) {
 		return decimal.Zero, err
 	}
 	if d.GreaterThanOrEqual(decimal.NewFromInt(1)) {
-		return decimal.Zero, fmt.Errorf("rate %q must be less than 1", s)
+		return decimal.Zero, fmt.Errorf("%q must be less than 1", s)
 	}
 	return d, nil
 }
 
 func parsePlainDecimal(s string, maxDecimals int32) (decimal.Decimal, error) {
 	if s == "" {
-		return decimal.Zero, fmt.Errorf("empty amount")
+		return decimal.Zero, fmt.Errorf("empty value")
 	}
 	point := -1
 	for i := 0; i < len(s); i++ {

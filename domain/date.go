@@ -67,7 +67,7 @@ func (d Date) AddMonths(n int) Date {
 	y, m, day := d.Time().Date()
 	total := int(m) - 1 + n
 	ty := y + floorDiv(total, 12)
-	tm := time.Month(total-floorDiv(total, 12)*12 + 1)
+	tm := time.Month(total - floorDiv(total, 12)*12 + 1)
 	if last := daysIn(ty, tm); day > last {
 		day = last
 	}
@@ -103,14 +103,19 @@ type Quarter struct {
 
 // ParseQuarter reads "2026Q1".
 func ParseQuarter(s string) (Quarter, error) {
-	var y, q int
-	if len(s) != 6 || s[4] != 'Q' {
+	bad := len(s) != 6 || s[4] != 'Q' || s[5] < '1' || s[5] > '4'
+	y := 0
+	for i := 0; !bad && i < 4; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			bad = true
+			break
+		}
+		y = y*10 + int(s[i]-'0')
+	}
+	if bad || y < 1 {
 		return Quarter{}, fmt.Errorf("%q is not a quarter of the form YYYYQn", s)
 	}
-	if _, err := fmt.Sscanf(s, "%4dQ%1d", &y, &q); err != nil || q < 1 || q > 4 || y < 1 {
-		return Quarter{}, fmt.Errorf("%q is not a quarter of the form YYYYQn", s)
-	}
-	return Quarter{year: y, q: q}, nil
+	return Quarter{year: y, q: int(s[5] - '0')}, nil
 }
 
 // IsZero reports whether the quarter is unset.

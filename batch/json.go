@@ -1,0 +1,201 @@
+package batch
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/arkeep/arkeep/domain"
+)
+
+// FieldJSON is the field named by refusals of a line that is not one well-formed JSON
+// object (malformed JSON, trailing data, not an object, too long, not UTF-8).
+const FieldJSON = "json"
+
+// maxDepth bounds nesting: no command needs more than 3 levels.
+const maxDepth = 16
+
+// decodeObject reads line as exactly one JSON object. Numbers stay json.Number;
+// duplicate keys are refused.
+func decodeObject(line []byte) (map[string]any, error) {
+	if !utf8.Valid(line) {
+		return nil, domain.Invalidf(FieldJSON, "the line is not valid UTF-8 text")
+	}
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 {
+		return nil, domain.Invalidf(FieldJSON, "the line is empty; expected a JSON object")
+	}
+	if trimmed[0] != '{' {
+		return nil, domain.Invalidf(FieldJSON, "the line must be one JSON object {...}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.UseNumber()
+	v, err := readValue(dec, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, domain.Invalidf(FieldJSON, "the line must be one JSON object {...}")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, domain.Invalidf(FieldJSON, "unexpected data after the JSON object (at byte %d); put one command per line", dec.InputOffset())
+	}
+	if !json.Valid(trimmed) {
+		return nil, domain.Invalidf(FieldJSON, "the line is not valid JSON")
+	}
+	return obj, nil
+}
+
+func malformed(dec *json.Decoder, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return domain.Invalidf(FieldJSON, "the JSON object is cut short (unexpected end of line)")
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return domain.Invalidf(FieldJSON, "not valid JSON at byte %d: %s", se.Offset, se.Error())
+	}
+	return domain.Invalidf(FieldJSON, "not valid JSON near byte %d: %s", dec.InputOffset(), err.Error())
+}
+
+// readValue reads one JSON value with Token. path names the value in errors.
+func readValue(dec *json.Decoder, path string, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, domain.Invalidf(FieldJSON, "the JSON is nested too deeply")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, malformed(dec, err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := map[string]any{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, malformed(dec, err)
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return nil, domain.Invalidf(FieldJSON, "not valid JSON near byte %d: expected a field name", dec.InputOffset())
+				}
+				if k == "" {
+					return nil, domain.Invalidf(FieldJSON, "a field name is empty (\"\")")
+				}
+				name := joinPath(path, k)
+				if _, dup := m[k]; dup {
+					return nil, domain.Invalidf(name, "the field is given twice")
+				}
+				v, err := readValue(dec, name, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				m[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, malformed(dec, err)
+			}
+			return m, nil
+		case '[':
+			a := []any{}
+			for i := 0; dec.More(); i++ {
+				v, err := readValue(dec, fmt.Sprintf("%s[%d]", path, i), depth+1)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, malformed(dec, err)
+			}
+			return a, nil
+		default:
+			return nil, domain.Invalidf(FieldJSON, "not valid JSON near byte %d: unexpected %q", dec.InputOffset(), string(t))
+		}
+	default: // string, json.Number, bool, nil
+		return t, nil
+	}
+}
+
+func joinPath(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+// contentHash is the hex sha256 of the canonical JSON of v: object keys sorted by
+// bytes, no insignificant whitespace, null-valued fields removed, integers in
+// shortest form.
+func contentHash(v any) string {
+	var b bytes.Buffer
+	canon(&b, v)
+	sum := sha256.Sum256(b.Bytes())
+	return hex.EncodeToString(sum[:])
+}
+
+func canon(b *bytes.Buffer, v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k, x := range t {
+			if x != nil {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			canonString(b, k)
+			b.WriteByte(':')
+			canon(b, t[k])
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for i, x := range t {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			canon(b, x)
+		}
+		b.WriteByte(']')
+	case string:
+		canonString(b, t)
+	case json.Number:
+		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+			b.WriteString(strconv.FormatInt(n, 10))
+		} else {
+			b.WriteString(string(t))
+		}
+	case bool:
+		if t {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case nil:
+		b.WriteString("null")
+	}
+}
+
+func canonString(b *bytes.Buffer, s string) {
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	b.WriteString(strings.TrimSuffix(sb.String(), "\n"))
+}

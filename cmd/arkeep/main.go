@@ -1,0 +1,103 @@
+// Command arkeep is the receivables and collections engine: one binary with
+// subcommands for the batch interface (import, report), the running service (serve)
+// and tools for operators.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `arkeep — event-sourced receivables and collections engine
+
+Usage:
+  arkeep import [--data DIR | --nats URL] FILE.jsonl|-     record batch commands
+  arkeep report NAME --as-of YYYY-MM-DD [--format json|csv|table] [flags]
+                                                         print a report (ageing, baddebt, fund, schedule, worklist)
+  arkeep events [--data DIR | --nats URL]                 print every recorded commit as JSON Lines
+
+Run 'arkeep COMMAND --help' for the flags of a command.
+`
+
+// exitUsage is the exit code for bad invocations; refused input lines exit 1.
+const exitUsage = 2
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "import":
+		err = runImport(ctx, args[1:], stdin, stdout, stderr)
+	case "report":
+		err = runReport(ctx, args[1:], stdout, stderr)
+	case "events":
+		err = runEvents(ctx, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "arkeep: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	var ue usageError
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "arkeep %s: %v\n", args[0], err)
+		return exitUsage
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(stderr, "arkeep %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError is a bad invocation (exit 2).
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries an exit code whose message was already printed.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// parseInterleaved parses flags that may come before or after the positional
+// arguments ("arkeep import FILE --data DIR" and "arkeep import --data DIR FILE").
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}

@@ -1,0 +1,222 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/arkeep/arkeep/batch"
+	"github.com/arkeep/arkeep/domain"
+)
+
+// ImportStats counts what an import did.
+type ImportStats struct {
+	Lines      int // lines read, blank ones included
+	Commands   int // commands parsed
+	Recorded   int // commands recorded now
+	Duplicates int // commands already recorded earlier (same id, same content)
+	Refused    int // lines refused
+	Events     int // events recorded now
+}
+
+// Refusal is a refused line with its reason.
+type Refusal struct {
+	Line int
+	Err  error
+}
+
+// ImportOptions tune an import.
+type ImportOptions struct {
+	// Workers is how many accounts may have a command in flight at once. Commands of
+	// one account are always decided and recorded in file order.
+	Workers int
+	// Progress, if set, is called about once a second with the running counts.
+	Progress func(ImportStats, time.Duration)
+}
+
+type job struct {
+	item  batch.Item
+	scope string
+}
+
+// Import records the commands of a JSON Lines stream. Commands of different accounts
+// are recorded concurrently (pipelined on the store); those of one account in order.
+// Commands whose decision reads other accounts (CloseQuarter, ReportViolation) wait
+// until everything before them is recorded. A refused line is reported and skipped;
+// an error of the store stops the import.
+func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (ImportStats, []Refusal, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 64
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu       sync.Mutex
+		stats    ImportStats
+		refusals []Refusal
+		fatal    error
+		inflight sync.WaitGroup
+	)
+	var recorded, events atomic.Int64
+	refuse := func(line int, err error) {
+		mu.Lock()
+		refusals = append(refusals, Refusal{Line: line, Err: err})
+		stats.Refused++
+		mu.Unlock()
+	}
+	run := func(j job) {
+		res, err := s.Execute(ctx, j.item.Cmd, j.item.Hash)
+		switch {
+		case err == nil && res.Recorded:
+			recorded.Add(1)
+			events.Add(int64(len(res.Events)))
+		case err == nil:
+			mu.Lock()
+			stats.Duplicates++
+			mu.Unlock()
+		default:
+			if _, ok := domain.Refusal(err); ok {
+				refuse(j.item.Line, err)
+				return
+			}
+			mu.Lock()
+			if fatal == nil {
+				fatal = err
+				cancel()
+			}
+			mu.Unlock()
+		}
+	}
+
+	queues := make([]chan job, opts.Workers)
+	var workers sync.WaitGroup
+	for i := range queues {
+		queues[i] = make(chan job, 256)
+		workers.Add(1)
+		go func(q chan job) {
+			defer workers.Done()
+			for j := range q {
+				if ctx.Err() == nil {
+					run(j)
+				}
+				inflight.Done()
+			}
+		}(queues[i])
+	}
+
+	pending := map[string]string{} // entity routes of commands still in the queues
+	start := time.Now()
+	lastProgress := start
+	br := batch.NewReader(r)
+	var readErr error
+	for ctx.Err() == nil {
+		item, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var le *batch.LineError
+			if errors.As(err, &le) {
+				mu.Lock()
+				stats.Lines = le.Line
+				mu.Unlock()
+				refuse(le.Line, le.Err)
+				continue
+			}
+			readErr = err
+			break
+		}
+		mu.Lock()
+		stats.Commands++
+		stats.Lines = item.Line
+		mu.Unlock()
+		if opts.Progress != nil && time.Since(lastProgress) >= time.Second {
+			lastProgress = time.Now()
+			opts.Progress(s.snapshot(&mu, &stats, &recorded, &events), time.Since(start))
+		}
+		if needsBarrier(item.Cmd) {
+			inflight.Wait()
+			inflight.Add(1)
+			run(job{item: item})
+			inflight.Done()
+			continue
+		}
+		scope := s.dispatchScope(item.Cmd, pending)
+		inflight.Add(1)
+		queues[shard(scope, len(queues))] <- job{item: item, scope: scope}
+	}
+	for _, q := range queues {
+		close(q)
+	}
+	workers.Wait()
+	out := s.snapshot(&mu, &stats, &recorded, &events)
+	if opts.Progress != nil {
+		opts.Progress(out, time.Since(start))
+	}
+	sort.Slice(refusals, func(i, j int) bool { return refusals[i].Line < refusals[j].Line })
+	if fatal != nil {
+		return out, refusals, fatal
+	}
+	return out, refusals, readErr
+}
+
+func (s *Service) snapshot(mu *sync.Mutex, st *ImportStats, recorded, events *atomic.Int64) ImportStats {
+	mu.Lock()
+	defer mu.Unlock()
+	out := *st
+	out.Recorded = int(recorded.Load())
+	out.Events = int(events.Load())
+	return out
+}
+
+// needsBarrier: commands whose decision reads other accounts' recorded state.
+func needsBarrier(c domain.Command) bool {
+	switch c.(type) {
+	case *domain.CloseQuarter, *domain.ReportViolation:
+		return true
+	}
+	return false
+}
+
+// dispatchScope names the account a command will be routed to, looking also at the
+// entities created by commands still queued, so that a command naming an invoice
+// queues behind the command that issues it.
+func (s *Service) dispatchScope(c domain.Command, pending map[string]string) string {
+	if kind, id, _, ok := domain.NewEntity(c); ok {
+		cust, _ := domain.CustomerOf(c)
+		pending[kind+"\x00"+id] = cust
+	}
+	if cust, ok := domain.CustomerOf(c); ok {
+		return cust
+	}
+	kind, id := "violation", ""
+	if inv, ok := domain.InvoiceOf(c); ok {
+		kind, id = "invoice", inv
+	} else {
+		switch c := c.(type) {
+		case *domain.ConfirmViolation:
+			id = c.Violation
+		case *domain.RejectViolation:
+			id = c.Violation
+		}
+	}
+	if cust, ok := pending[kind+"\x00"+id]; ok {
+		return cust
+	}
+	if scope, err := s.route(c); err == nil {
+		return scope
+	}
+	return id
+}
+
+func shard(scope string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(scope))
+	return int(h.Sum32() % uint32(n))
+}

@@ -1,0 +1,295 @@
+// Package ledger is the command side of arkeep: it routes each command to the account
+// it concerns, decides it against the books as recorded, and commits the decision to
+// the event store as one message with optimistic concurrency. Processes that span
+// accounts (a quarter close and its bounties) are written account by account with
+// command ids derived from their cause, so a retry or a second instance records each
+// step once.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/eventcodec"
+	"github.com/arkeep/arkeep/eventstore"
+)
+
+// Store is what the service needs of the event store.
+type Store interface {
+	Append(ctx context.Context, subject, msgID string, expectedLastSubjectSeq uint64, data []byte) (uint64, bool, error)
+	ReadSubject(ctx context.Context, subject string, afterSeq uint64) ([]eventstore.Msg, error)
+	Replay(ctx context.Context, afterSeq uint64, fn func(eventstore.Msg) error) (uint64, error)
+	Claim(ctx context.Context, kind, id string, owner []byte) (bool, []byte, error)
+}
+
+// maxAttempts bounds the reload-and-decide-again loop on write conflicts.
+const maxAttempts = 8
+
+// processHash is the content hash of commands the engine derives itself (quarter-close
+// steps, bounties): their ids already encode their whole content.
+const processHash = "process"
+
+// Result says what a command did.
+type Result struct {
+	// Recorded is false when the command was already recorded earlier (same id, same
+	// content): nothing new was written.
+	Recorded bool
+	Events   []domain.Event
+}
+
+// Service decides and records commands.
+type Service struct {
+	store Store
+	now   func() time.Time
+
+	mu    sync.RWMutex // guards books and seqs
+	books *domain.Books
+	seqs  map[string]uint64 // scope ("" = ledger) -> subject sequence of its last commit
+
+	locks sync.Map // scope -> *sync.Mutex: one command in flight per account
+}
+
+// New returns a service over a store. Call Load before Execute.
+func New(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}}
+}
+
+// Load folds the whole stream into the service's books.
+func (s *Service) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.store.Replay(ctx, 0, func(m eventstore.Msg) error {
+		if !IsCommitSubject(m.Subject) {
+			return nil
+		}
+		c, err := eventcodec.DecodeCommit(m.Data)
+		if err != nil {
+			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+		}
+		s.applyLocked(m.Seq, c)
+		return nil
+	})
+	return err
+}
+
+// IsCommitSubject tells commit messages from index claims.
+func IsCommitSubject(subject string) bool {
+	return subject == eventstore.LedgerSubject || len(subject) > 8 && subject[:8] == "ar.acct."
+}
+
+func (s *Service) applyLocked(seq uint64, c eventcodec.Commit) {
+	for _, cr := range c.Commands {
+		s.books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
+	}
+	s.seqs[c.Account] = seq
+}
+
+// View runs fn with read access to the books.
+func (s *Service) View(fn func(*domain.Books)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	fn(s.books)
+}
+
+// Execute decides and records one command. hash is the command's content hash; the
+// same id with the same hash is recorded once, with another hash refused.
+func (s *Service) Execute(ctx context.Context, cmd domain.Command, hash string) (Result, error) {
+	if c, ok := cmd.(*domain.CloseQuarter); ok {
+		return s.closeQuarter(ctx, c, hash)
+	}
+	scope, err := s.route(cmd)
+	if err != nil {
+		return Result{}, err
+	}
+	id := domain.CommandMeta(cmd).ID
+	return s.commit(ctx, scope, id, hash, func(b *domain.Books) ([]domain.Event, error) {
+		return b.Account(scope).Decide(cmd, b)
+	}, cmd)
+}
+
+// Route names the account a command concerns (its idempotency scope).
+func (s *Service) Route(cmd domain.Command) (string, error) {
+	if _, ok := cmd.(*domain.CloseQuarter); ok {
+		return "", nil
+	}
+	return s.route(cmd)
+}
+
+func (s *Service) route(cmd domain.Command) (string, error) {
+	if c, ok := domain.CustomerOf(cmd); ok {
+		return c, nil
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if inv, ok := domain.InvoiceOf(cmd); ok {
+		if c, ok := s.books.InvoiceOwner(inv); ok {
+			return c, nil
+		}
+		return "", &domain.FieldError{Field: "invoice", Reason: domain.Unknown, Msg: fmt.Sprintf("invoice %q does not exist", inv)}
+	}
+	var vid string
+	switch c := cmd.(type) {
+	case *domain.ConfirmViolation:
+		vid = c.Violation
+	case *domain.RejectViolation:
+		vid = c.Violation
+	default:
+		return "", fmt.Errorf("ledger: no route for %T", cmd)
+	}
+	if c, ok := s.books.ViolationOwner(vid); ok {
+		return c, nil
+	}
+	return "", &domain.FieldError{Field: "violation", Reason: domain.Unknown, Msg: fmt.Sprintf("violation %q does not exist", vid)}
+}
+
+func (s *Service) lock(scope string) func() {
+	m, _ := s.locks.LoadOrStore(scope, &sync.Mutex{})
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+func subjectOf(scope string) string {
+	if scope == "" {
+		return eventstore.LedgerSubject
+	}
+	return eventstore.AccountSubject(scope)
+}
+
+// commit runs the decide-append loop for one command on one scope. cmd, when not nil,
+// is checked for globally unique entity ids.
+func (s *Service) commit(ctx context.Context, scope, id, hash string,
+	decide func(*domain.Books) ([]domain.Event, error), cmd domain.Command) (Result, error) {
+
+	unlock := s.lock(scope)
+	defer unlock()
+	for attempt := 1; ; attempt++ {
+		s.mu.Lock()
+		seen, err := s.checkLocked(scope, id, hash)
+		var events []domain.Event
+		if err == nil && !seen {
+			events, err = decide(s.books)
+		}
+		if err == nil && !seen && cmd != nil {
+			err = s.checkEntityLocked(cmd)
+		}
+		expected := s.seqs[scope]
+		s.mu.Unlock()
+		if err != nil {
+			return Result{}, err
+		}
+		if seen {
+			return Result{Recorded: false}, nil
+		}
+		if len(events) == 0 {
+			return Result{Recorded: false}, nil
+		}
+		if cmd != nil {
+			if err := s.claim(ctx, scope, id, cmd); err != nil {
+				return Result{}, err
+			}
+		}
+		rec := eventcodec.CommandRecord{ID: id, Hash: hash, RecordedAt: s.now().UTC(), Events: events}
+		c := eventcodec.Commit{Scope: "account", Account: scope, Commands: []eventcodec.CommandRecord{rec}}
+		if scope == "" {
+			c.Scope = "ledger"
+		}
+		data, err := eventcodec.EncodeCommit(c)
+		if err != nil {
+			return Result{}, err
+		}
+		seq, dup, err := s.store.Append(ctx, subjectOf(scope), MsgID(scope, id), expected, data)
+		switch {
+		case err == nil && !dup:
+			s.mu.Lock()
+			s.applyLocked(seq, c)
+			s.mu.Unlock()
+			return Result{Recorded: true, Events: events}, nil
+		case err == nil && dup, errors.Is(err, eventstore.ErrConflict):
+			// Someone else wrote to this account (or this very commit landed before a
+			// retry): catch up and decide again against the books as they now stand.
+			if attempt >= maxAttempts {
+				return Result{}, fmt.Errorf("account %q: still conflicting after %d attempts: %w", scope, attempt, eventstore.ErrConflict)
+			}
+			if err := s.catchUp(ctx, scope); err != nil {
+				return Result{}, err
+			}
+		default:
+			return Result{}, err
+		}
+	}
+}
+
+// MsgID is the JetStream de-duplication id of a command's commit: command ids are
+// unique per account, the duplicate window is stream-wide.
+func MsgID(scope, commandID string) string {
+	if scope == "" {
+		return "ledger/" + commandID
+	}
+	return "acct/" + scope + "/" + commandID
+}
+
+func (s *Service) checkLocked(scope, id, hash string) (bool, error) {
+	if scope == "" {
+		return s.books.Ledger().CheckCommand(id, hash)
+	}
+	return s.books.Account(scope).CheckCommand(id, hash)
+}
+
+func (s *Service) checkEntityLocked(cmd domain.Command) error {
+	kind, eid, field, ok := domain.NewEntity(cmd)
+	if !ok {
+		return nil
+	}
+	if owner, taken := s.books.EntityOwner(kind, eid); taken {
+		return &domain.FieldError{Field: field, Reason: domain.Duplicate,
+			Msg: fmt.Sprintf("%s %q already exists (customer %q)", field, eid, owner)}
+	}
+	return nil
+}
+
+// claim makes a new entity id globally unique with a create-once index message. A
+// claim that already holds this very command (a retry after a crash) counts as ours.
+func (s *Service) claim(ctx context.Context, scope, cmdID string, cmd domain.Command) error {
+	kind, eid, field, ok := domain.NewEntity(cmd)
+	if !ok {
+		return nil
+	}
+	owner := []byte(scope + "\n" + cmdID)
+	won, existing, err := s.store.Claim(ctx, kind, eid, owner)
+	if err != nil {
+		return fmt.Errorf("claim %s %q: %w", kind, eid, err)
+	}
+	if !won && string(existing) != string(owner) {
+		return &domain.FieldError{Field: field, Reason: domain.Duplicate,
+			Msg: fmt.Sprintf("%s %q is already used by another command", field, eid)}
+	}
+	return nil
+}
+
+// catchUp folds the commits of a scope written since the last one this service saw.
+func (s *Service) catchUp(ctx context.Context, scope string) error {
+	s.mu.RLock()
+	after := s.seqs[scope]
+	s.mu.RUnlock()
+	msgs, err := s.store.ReadSubject(ctx, subjectOf(scope), after)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range msgs {
+		c, err := eventcodec.DecodeCommit(m.Data)
+		if err != nil {
+			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+		}
+		if m.Seq > s.seqs[scope] {
+			s.applyLocked(m.Seq, c)
+		}
+	}
+	return nil
+}
