@@ -109,6 +109,9 @@ type Application struct {
 	Amount    decimal.Decimal
 	Remaining decimal.Decimal
 	Explicit  bool
+	// AtIssue marks unapplied credit applied when the invoice was issued: it is not a
+	// payment of the invoice (no short-payment notice, does not keep a promise).
+	AtIssue bool
 }
 
 // DisputeChange is a dispute opened (Open) or resolved on a date.
@@ -235,21 +238,22 @@ func (a *Account) GradeOn(d Date) int {
 	return g
 }
 
-// LastAssessed is the date of the latest assessment, or of the registration.
-func (a *Account) LastAssessed() Date {
+// LastAssessed is the date of the latest assessment (or the registration) dated on or
+// before d.
+func (a *Account) LastAssessed(d Date) Date {
 	last := NoDate
 	for _, c := range a.grades {
-		if c.on > last {
+		if c.on <= d && c.on > last {
 			last = c.on
 		}
 	}
 	return last
 }
 
-// CreditReviewDue reports whether the last assessment (or registration) is more than
-// 3 months old on d.
+// CreditReviewDue reports whether, on d, the last assessment (or registration) is more
+// than 3 months old: grades must be re-assessed every 3 months.
 func (a *Account) CreditReviewDue(d Date) bool {
-	last := a.LastAssessed()
+	last := a.LastAssessed(d)
 	return last != NoDate && d > last.AddMonths(3)
 }
 

@@ -45,6 +45,7 @@ func (a *Account) Apply(e Event) {
 				panic(fmt.Sprintf("invoice %s applies unknown credit %s", e.Invoice, c.Source))
 			}
 			a.applyLot(lot, Allocation{Invoice: inv.ID, Amount: c.Amount})
+			inv.Apps[len(inv.Apps)-1].AtIssue = true
 		}
 	case PaymentRecorded:
 		a.payments[e.Payment] = true

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	knownAt := fs.String("known-at", "", "RFC 3339 instant: report the books as recorded up to then")
 	collector := fs.String("collector", "", "worklist: the collector")
 	holidays := fs.String("holidays", "", "worklist: holidays D1,D2,... (not working days)")
+	policyFile := fs.String("policy", "", "schedule, worklist: dunning policy file (JSON) instead of the built-in default")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: arkeep report NAME [flags]   NAME: ageing, baddebt, fund, schedule, worklist")
 		fs.PrintDefaults()
@@ -37,7 +39,15 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("want exactly one report NAME, got %d", len(pos))
 	}
 	name := pos[0]
-	q := reportQuery{name: name, basis: *basis, buckets: *buckets, collector: *collector, holidays: *holidays}
+	q := reportQuery{name: name, basis: *basis, buckets: *buckets, collector: *collector, policy: domain.DefaultPolicy()}
+	if q.holidays, err = parseHolidays(*holidays); err != nil {
+		return err
+	}
+	if *policyFile != "" {
+		if q.policy, err = loadPolicy(*policyFile); err != nil {
+			return err
+		}
+	}
 	if *asOf == "" {
 		q.asOf = domain.NewDate(time.Now().Date())
 	} else if q.asOf, err = domain.ParseDate(*asOf); err != nil {
@@ -89,12 +99,17 @@ type reportQuery struct {
 	basis     string
 	buckets   string
 	collector string
-	holidays  string
+	holidays  map[domain.Date]bool
+	policy    *domain.Policy
 }
 
 func (q reportQuery) check() error {
 	switch q.name {
-	case "ageing", "baddebt", "fund":
+	case "ageing", "baddebt", "fund", "schedule":
+	case "worklist":
+		if q.collector == "" {
+			return usagef("worklist needs --collector NAME")
+		}
 	default:
 		return usagef("unknown report %q (ageing, baddebt, fund, schedule, worklist)", q.name)
 	}
@@ -117,8 +132,24 @@ func (q reportQuery) build(books *domain.Books) (projections.Tabular, error) {
 		return projections.BadDebt(books, q.asOf), nil
 	case "fund":
 		return projections.Funds(books, q.asOf), nil
+	case "schedule":
+		return projections.Schedule(books, q.policy, q.asOf), nil
+	case "worklist":
+		return projections.Worklist(books, q.policy, q.collector, q.asOf, q.holidays), nil
 	}
 	return nil, usagef("unknown report %q", q.name)
+}
+
+func loadPolicy(path string) (*domain.Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--policy: %v", err)
+	}
+	p, err := domain.ParsePolicy(data)
+	if err != nil {
+		return nil, usagef("--policy %s: %v", path, err)
+	}
+	return p, nil
 }
 
 func parseHolidays(s string) (map[domain.Date]bool, error) {
