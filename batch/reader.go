@@ -124,3 +124,6 @@ func (r *Reader) readLine() (raw []byte, tooLong bool, err error) {
 		return buf, false, err
 	}
 }
+
+// Lines is the number of lines read so far, blank ones included.
+func (r *Reader) Lines() int { return r.line }

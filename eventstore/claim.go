@@ -32,30 +32,62 @@ func (s *Store) Claim(ctx context.Context, kind, id string, owner []byte) (ok bo
 	// line whatever bytes the id contains; Token is injective, so this is
 	// equivalent to using the raw id.
 	msgID := "claim:" + kind + ":" + Token(id)
-
-	_, dup, err := s.Append(ctx, subject, msgID, 0, owner)
-	switch {
-	case err == nil && !dup:
-		return true, nil, nil
-	case err == nil && dup, errors.Is(err, ErrConflict):
-		stored, rerr := s.lastData(ctx, subject)
-		if rerr != nil {
-			return false, nil, fmt.Errorf("eventstore: claim %s %q: read existing owner: %w", kind, id, rerr)
+	expected := uint64(0)
+	for attempt := 0; attempt < 8; attempt++ {
+		_, dup, err := s.Append(ctx, subject, msgID, expected, owner)
+		switch {
+		case err == nil && !dup:
+			return true, nil, nil
+		case err == nil && dup, errors.Is(err, ErrConflict):
+			stored, seq, rerr := s.lastMsg(ctx, subject)
+			if rerr != nil {
+				return false, nil, fmt.Errorf("eventstore: claim %s %q: read existing owner: %w", kind, id, rerr)
+			}
+			if bytes.Equal(stored, released) {
+				// Released by a refused command: claimable again, after that release.
+				expected = seq
+				msgID = fmt.Sprintf("claim:%s:%s:%d", kind, Token(id), seq)
+				continue
+			}
+			if dup {
+				return bytes.Equal(stored, owner), stored, nil
+			}
+			return false, stored, nil
+		default:
+			return false, nil, fmt.Errorf("eventstore: claim %s %q: %w", kind, id, err)
 		}
-		if dup {
-			return bytes.Equal(stored, owner), stored, nil
-		}
-		return false, stored, nil
-	default:
-		return false, nil, fmt.Errorf("eventstore: claim %s %q: %w", kind, id, err)
 	}
+	return false, nil, fmt.Errorf("eventstore: claim %s %q: %w", kind, id, ErrConflict)
 }
 
-// lastData returns the payload of the last message on subject.
-func (s *Store) lastData(ctx context.Context, subject string) ([]byte, error) {
+// released is the payload that gives a claimed id back.
+var released = []byte("\x00released")
+
+// Release gives back an id that owner claimed but whose command was refused after
+// all (the books moved between the claim and the commit): a refused command is not
+// remembered, so its id must stay free. The stream denies deletes; the release is a
+// marker message after the claim. Releasing an id owned by someone else does nothing.
+func (s *Store) Release(ctx context.Context, kind, id string, owner []byte) error {
+	subject := IndexSubject(kind, id)
+	stored, seq, err := s.lastMsg(ctx, subject)
+	if err != nil {
+		return fmt.Errorf("eventstore: release %s %q: %w", kind, id, err)
+	}
+	if !bytes.Equal(stored, owner) {
+		return nil
+	}
+	_, _, err = s.Append(ctx, subject, fmt.Sprintf("release:%s:%s:%d", kind, Token(id), seq), seq, released)
+	if err != nil && !errors.Is(err, ErrConflict) {
+		return fmt.Errorf("eventstore: release %s %q: %w", kind, id, err)
+	}
+	return nil
+}
+
+// lastMsg returns the payload and sequence of the last message on subject.
+func (s *Store) lastMsg(ctx context.Context, subject string) ([]byte, uint64, error) {
 	raw, err := s.stream.GetLastMsgForSubject(ctx, subject)
 	if err != nil {
-		return nil, fmt.Errorf("last message on %s: %w", subject, err)
+		return nil, 0, fmt.Errorf("last message on %s: %w", subject, err)
 	}
-	return raw.Data, nil
+	return raw.Data, raw.Sequence, nil
 }

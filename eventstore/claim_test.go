@@ -47,3 +47,27 @@ func TestClaim(t *testing.T) {
 		t.Fatalf("invalid kind: got %v", err)
 	}
 }
+
+func TestClaimReleasedIsClaimableAgain(t *testing.T) {
+	st := newEnv(t).store
+	ctx := testCtx(t)
+	if ok, _, err := st.Claim(ctx, "payment", "PAY-X", []byte("a\ncmd1")); err != nil || !ok {
+		t.Fatalf("first claim: ok=%v err=%v", ok, err)
+	}
+	// Someone else cannot release it.
+	if err := st.Release(ctx, "payment", "PAY-X", []byte("b\ncmd9")); err != nil {
+		t.Fatal(err)
+	}
+	if ok, existing, _ := st.Claim(ctx, "payment", "PAY-X", []byte("b\ncmd2")); ok || string(existing) != "a\ncmd1" {
+		t.Fatalf("claim while held: ok=%v existing=%q", ok, existing)
+	}
+	if err := st.Release(ctx, "payment", "PAY-X", []byte("a\ncmd1")); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := st.Claim(ctx, "payment", "PAY-X", []byte("b\ncmd2")); err != nil || !ok {
+		t.Fatalf("claim after release: ok=%v err=%v", ok, err)
+	}
+	if ok, existing, _ := st.Claim(ctx, "payment", "PAY-X", []byte("c\ncmd3")); ok || string(existing) != "b\ncmd2" {
+		t.Fatalf("third claim: ok=%v existing=%q", ok, existing)
+	}
+}

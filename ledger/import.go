@@ -155,6 +155,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		close(q)
 	}
 	workers.Wait()
+	mu.Lock()
+	stats.Lines = br.Lines()
+	mu.Unlock()
 	out := s.snapshot(&mu, &stats, &recorded, &events)
 	if opts.Progress != nil {
 		opts.Progress(out, time.Since(start))

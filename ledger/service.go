@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -24,10 +25,14 @@ type Store interface {
 	ReadSubject(ctx context.Context, subject string, afterSeq uint64) ([]eventstore.Msg, error)
 	Replay(ctx context.Context, afterSeq uint64, fn func(eventstore.Msg) error) (uint64, error)
 	Claim(ctx context.Context, kind, id string, owner []byte) (bool, []byte, error)
+	Release(ctx context.Context, kind, id string, owner []byte) error
+	LastSeq(ctx context.Context) (uint64, error)
 }
 
-// maxAttempts bounds the reload-and-decide-again loop on write conflicts.
-const maxAttempts = 8
+// maxAttempts bounds the reload-and-decide-again loop on write conflicts; between
+// attempts a writer backs off a little, with jitter, so that two writers hammering one
+// account do not keep colliding.
+const maxAttempts = 24
 
 // processHash is the content hash of commands the engine derives itself (quarter-close
 // steps, bounties): their ids already encode their whole content.
@@ -49,6 +54,7 @@ type Service struct {
 	mu    sync.RWMutex // guards books and seqs
 	books *domain.Books
 	seqs  map[string]uint64 // scope ("" = ledger) -> subject sequence of its last commit
+	seen  uint64            // highest stream sequence folded
 
 	locks sync.Map // scope -> *sync.Mutex: one command in flight per account
 }
@@ -86,6 +92,7 @@ func (s *Service) applyLocked(seq uint64, c eventcodec.Commit) {
 		s.books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
 	}
 	s.seqs[c.Account] = seq
+	s.seen = max(s.seen, seq)
 }
 
 // View runs fn with read access to the books.
@@ -97,7 +104,58 @@ func (s *Service) View(fn func(*domain.Books)) {
 
 // Execute decides and records one command. hash is the command's content hash; the
 // same id with the same hash is recorded once, with another hash refused.
+//
+// Another instance may have written what the command refers to (a customer, an
+// invoice) after this service last read the stream; so before a refusal is final the
+// service catches up with the whole stream, if it moved, and decides once more.
 func (s *Service) Execute(ctx context.Context, cmd domain.Command, hash string) (Result, error) {
+	res, err := s.execute(ctx, cmd, hash)
+	if _, refused := domain.Refusal(err); !refused {
+		return res, err
+	}
+	moved, serr := s.CatchUpAll(ctx)
+	if serr != nil {
+		return res, serr
+	}
+	if !moved {
+		return res, err
+	}
+	return s.execute(ctx, cmd, hash)
+}
+
+// CatchUpAll folds every commit written to the stream since this service last read
+// it, by any instance. It reports whether there was anything new.
+func (s *Service) CatchUpAll(ctx context.Context) (bool, error) {
+	last, err := s.store.LastSeq(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.mu.RLock()
+	seen := s.seen
+	s.mu.RUnlock()
+	if last <= seen {
+		return false, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err = s.store.Replay(ctx, s.seen, func(m eventstore.Msg) error {
+		if !IsCommitSubject(m.Subject) {
+			return nil
+		}
+		c, err := eventcodec.DecodeCommit(m.Data)
+		if err != nil {
+			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+		}
+		if m.Seq > s.seqs[c.Account] {
+			s.applyLocked(m.Seq, c)
+		}
+		return nil
+	})
+	s.seen = max(s.seen, last)
+	return true, err
+}
+
+func (s *Service) execute(ctx context.Context, cmd domain.Command, hash string) (Result, error) {
 	if c, ok := cmd.(*domain.CloseQuarter); ok {
 		return s.closeQuarter(ctx, c, hash)
 	}
@@ -167,6 +225,13 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 
 	unlock := s.lock(scope)
 	defer unlock()
+	claimed := false // this command holds its entity id's claim
+	release := func() {
+		if claimed {
+			// Best effort: a claim left behind only blocks the id until an operator frees it.
+			_ = s.releaseClaim(context.WithoutCancel(ctx), scope, id, cmd)
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		s.mu.Lock()
 		seen, err := s.checkLocked(scope, id, hash)
@@ -180,18 +245,17 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 		expected := s.seqs[scope]
 		s.mu.Unlock()
 		if err != nil {
+			release()
 			return Result{}, err
 		}
-		if seen {
+		if seen || len(events) == 0 {
 			return Result{Recorded: false}, nil
 		}
-		if len(events) == 0 {
-			return Result{Recorded: false}, nil
-		}
-		if cmd != nil {
+		if cmd != nil && !claimed {
 			if err := s.claim(ctx, scope, id, cmd); err != nil {
 				return Result{}, err
 			}
+			_, _, _, claimed = domain.NewEntity(cmd)
 		}
 		rec := eventcodec.CommandRecord{ID: id, Hash: hash, RecordedAt: s.now().UTC(), Events: events}
 		c := eventcodec.Commit{Scope: "account", Account: scope, Commands: []eventcodec.CommandRecord{rec}}
@@ -200,6 +264,7 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 		}
 		data, err := eventcodec.EncodeCommit(c)
 		if err != nil {
+			release()
 			return Result{}, err
 		}
 		seq, dup, err := s.store.Append(ctx, subjectOf(scope), MsgID(scope, id), expected, data)
@@ -213,12 +278,18 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 			// Someone else wrote to this account (or this very commit landed before a
 			// retry): catch up and decide again against the books as they now stand.
 			if attempt >= maxAttempts {
+				release()
 				return Result{}, fmt.Errorf("account %q: still conflicting after %d attempts: %w", scope, attempt, eventstore.ErrConflict)
 			}
 			if err := s.catchUp(ctx, scope); err != nil {
 				return Result{}, err
 			}
+			if attempt > 1 {
+				time.Sleep(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
+			}
 		default:
+			// The store refused or failed (full, unreachable): whether the commit landed
+			// is unknown, so the claim stays; a retry of the same command finds it ours.
 			return Result{}, err
 		}
 	}
@@ -269,6 +340,14 @@ func (s *Service) claim(ctx context.Context, scope, cmdID string, cmd domain.Com
 			Msg: fmt.Sprintf("%s %q is already used by another command", field, eid)}
 	}
 	return nil
+}
+
+func (s *Service) releaseClaim(ctx context.Context, scope, cmdID string, cmd domain.Command) error {
+	kind, eid, _, ok := domain.NewEntity(cmd)
+	if !ok {
+		return nil
+	}
+	return s.store.Release(ctx, kind, eid, []byte(scope+"\n"+cmdID))
 }
 
 // catchUp folds the commits of a scope written since the last one this service saw.
