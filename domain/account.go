@@ -222,15 +222,15 @@ func (a *Account) Violation(id string) (*Violation, bool) {
 // FundOutcomes are the closed funds.
 func (a *Account) FundOutcomes() map[FundKey]*FundOutcome { return a.funds }
 
-// GradeOn is the credit grade in force on d: the latest assessment dated on or before
-// d (the later recorded on a tie), else the grade given at registration.
+// GradeOn is the credit grade in force on d: that of the latest assessment — the
+// registration counts as one — dated on or before d (the later recorded on a tie);
+// before any of them, the grade given at registration.
 func (a *Account) GradeOn(d Date) int {
-	g, best := 0, NoDate
-	for i, c := range a.grades {
-		if i == 0 {
-			g = c.grade // registration
-			continue
-		}
+	if len(a.grades) == 0 {
+		return 0
+	}
+	g, best := a.grades[0].grade, NoDate
+	for _, c := range a.grades {
 		if c.on <= d && c.on >= best {
 			g, best = c.grade, c.on
 		}

@@ -144,6 +144,8 @@ func InvoiceOf(c Command) (string, bool) {
 		return c.Invoice, true
 	case *WriteOff:
 		return c.Invoice, true
+	case *MarkDoubtful:
+		return c.Invoice, true
 	}
 	return "", false
 }
@@ -167,6 +169,29 @@ func CustomerOf(c Command) (string, bool) {
 		return c.Customer, true
 	case *ReportViolation:
 		return c.Customer, true
+	case *RecordReminder:
+		return c.Customer, true
 	}
 	return "", false
+}
+
+// MarkDoubtful is recorded by the running engine's clock when an invoice passes its
+// doubtful day (SPEC section 5), with the id "doubtful:<invoice>".
+type MarkDoubtful struct {
+	Meta
+	Invoice string
+}
+
+// RecordReminder records that the engine performed an automatic step (or could not:
+// Outcome "failed", or "no_contact" on Channel "manual"), with the id
+// "reminder:<step id>" so that recording twice records once.
+type RecordReminder struct {
+	Meta
+	Customer string
+	Step     string
+	Invoice  string
+	Action   Action
+	StepDate Date
+	Channel  string
+	Outcome  string
 }

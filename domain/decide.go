@@ -72,6 +72,27 @@ func (a *Account) Decide(cmd Command, env Env) ([]Event, error) {
 		return a.reportViolation(c, env)
 	case *ConfirmViolation:
 		return a.confirmViolation(c, env)
+	case *MarkDoubtful:
+		inv, err := a.invoiceFor(c.Invoice, c.On)
+		if err != nil {
+			return nil, err
+		}
+		if inv.Doubtful {
+			return nil, fieldErr("invoice", Refused, "invoice %q is already marked doubtful", c.Invoice)
+		}
+		if inv.WrittenOff != nil || !inv.DoubtfulOn(c.On) {
+			return nil, fieldErr("on", Refused, "invoice %q is not doubtful on %s", c.Invoice, c.On)
+		}
+		return []Event{InvoiceBecameDoubtful{On: c.On, Invoice: c.Invoice}}, nil
+	case *RecordReminder:
+		if _, done := a.reminders[c.Step]; done {
+			return nil, fieldErr("step", Duplicate, "step %q is already recorded as sent", c.Step)
+		}
+		if _, ok := a.invoices[c.Invoice]; !ok {
+			return nil, fieldErr("invoice", Unknown, "invoice %q is not an invoice of customer %q", c.Invoice, a.id)
+		}
+		return []Event{ReminderSent{On: c.On, Step: c.Step, Invoice: c.Invoice, Action: c.Action,
+			StepDate: c.StepDate, Channel: c.Channel, Outcome: c.Outcome}}, nil
 	case *RejectViolation:
 		v, err := a.openViolation(c.Violation, c.On)
 		if err != nil {
