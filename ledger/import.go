@@ -140,7 +140,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 			lastProgress = time.Now()
 			opts.Progress(s.snapshot(&mu, &stats, &recorded, &events), time.Since(start))
 		}
-		if needsBarrier(item.Cmd) {
+		if needsBarrier(item.Cmd) || s.claimsPendingID(item.Cmd, pending) {
 			inflight.Wait()
 			inflight.Add(1)
 			run(job{item: item})
@@ -185,6 +185,24 @@ func needsBarrier(c domain.Command) bool {
 		return true
 	}
 	return false
+}
+
+// claimsPendingID reports whether a command creates an entity id that a command of
+// another customer, still queued, creates too. Then file order decides: everything
+// queued is recorded first, so the earlier line wins and this one is refused, and
+// the routing entry is dropped so that later commands route by the books.
+func (s *Service) claimsPendingID(c domain.Command, pending map[string]string) bool {
+	kind, id, _, ok := domain.NewEntity(c)
+	if !ok {
+		return false
+	}
+	cust, _ := domain.CustomerOf(c)
+	prev, queued := pending[kind+"\x00"+id]
+	if !queued || prev == cust {
+		return false
+	}
+	delete(pending, kind+"\x00"+id)
+	return true
 }
 
 // dispatchScope names the account a command will be routed to, looking also at the

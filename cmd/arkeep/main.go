@@ -20,6 +20,8 @@ Usage:
   arkeep import [--data DIR | --nats URL] FILE.jsonl|-     record batch commands
   arkeep report NAME --as-of YYYY-MM-DD [--format json|csv|table] [flags]
                                                          print a report (ageing, baddebt, fund, schedule, worklist)
+  arkeep serve [--data DIR | --nats URL] [--listen ADDR]  run the engine: HTTP API, metrics, clock, reminders
+  arkeep simulate --policy FILE --from D1 --to D2         what-if: steps a candidate dunning policy adds or drops
   arkeep events [--data DIR | --nats URL]                 print every recorded commit as JSON Lines
 
 Run 'arkeep COMMAND --help' for the flags of a command.
@@ -47,6 +49,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runReport(ctx, args[1:], stdout, stderr)
 	case "events":
 		err = runEvents(ctx, args[1:], stdout, stderr)
+	case "serve":
+		err = runServe(ctx, args[1:], stdout, stderr)
+	case "simulate":
+		err = runSimulate(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -88,7 +94,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			// The flag package has printed the problem and the usage already.
+			return nil, exitError{exitUsage}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {

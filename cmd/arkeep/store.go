@@ -21,6 +21,8 @@ type storeFlags struct {
 	noSync   bool
 	replicas int
 	maxStore int64
+
+	conn *nats.Conn // set by open
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -81,6 +83,7 @@ func (f *storeFlags) open(ctx context.Context, stderr io.Writer) (*eventstore.St
 		nc = c
 		closers = append(closers, c.Close)
 	}
+	f.conn = nc
 	st, err := eventstore.Open(ctx, nc, eventstore.Config{Replicas: f.replicas})
 	if err != nil {
 		closeAll()

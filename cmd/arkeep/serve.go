@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/arkeep/arkeep/api"
+	"github.com/arkeep/arkeep/collector"
+	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/ledger"
+	"github.com/arkeep/arkeep/projections"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var sf storeFlags
+	sf.register(fs)
+	listen := fs.String("listen", envOr("ARKEEP_LISTEN", "127.0.0.1:8080"), "HTTP address for the API and /metrics (env ARKEEP_LISTEN)")
+	policyFile := fs.String("policy", "", "dunning policy file (JSON) instead of the built-in default")
+	todayFlag := fs.String("today", "", "freeze the business date (YYYY-MM-DD) instead of following the wall clock (demos, tests)")
+	tick := fs.Duration("tick", time.Hour, "how often the clock looks for what time made true (doubtful invoices, quarter closes, due reminders)")
+	noCollector := fs.Bool("no-collector", false, "do not take reminder jobs on this instance")
+	secret := fs.String("webhook-secret", os.Getenv("ARKEEP_WEBHOOK_SECRET"), "HMAC-SHA256 key for webhook signatures (env ARKEEP_WEBHOOK_SECRET)")
+	smtpAddr := fs.String("smtp", os.Getenv("ARKEEP_SMTP"), "SMTP server host:port for email reminders (env ARKEEP_SMTP)")
+	smtpFrom := fs.String("smtp-from", envOr("ARKEEP_SMTP_FROM", "ar@arkeep.invalid"), "sender address of email reminders")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: arkeep serve [flags]   runs the engine: API, metrics, live projections, clock, collector")
+		fs.PrintDefaults()
+	}
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	policy := domain.DefaultPolicy()
+	if *policyFile != "" {
+		p, err := loadPolicy(*policyFile)
+		if err != nil {
+			return err
+		}
+		policy = p
+	}
+	today := func() domain.Date { return domain.NewDate(time.Now().UTC().Date()) }
+	if *todayFlag != "" {
+		d, err := domain.ParseDate(*todayFlag)
+		if err != nil {
+			return usagef("--today: %v", err)
+		}
+		today = func() domain.Date { return d }
+	}
+
+	st, closeStore, err := sf.open(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc := ledger.New(st, time.Now)
+	if err := svc.Load(ctx); err != nil {
+		return fmt.Errorf("load the books: %w", err)
+	}
+	live, err := projections.StartLive(ctx, st)
+	if err != nil {
+		return fmt.Errorf("start projections: %w", err)
+	}
+	js, err := jetstream.New(sf.conn)
+	if err != nil {
+		return err
+	}
+	queue, err := collector.OpenQueue(ctx, js, sf.replicas)
+	if err != nil {
+		return fmt.Errorf("open the reminder queue: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := &api.Server{Service: svc, Live: live, Store: st, Policy: policy, Today: today}
+	mux := http.NewServeMux()
+	mux.Handle("/", srv.Handler(reg))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	errc := make(chan error, 3)
+	if !*noCollector && *secret == "" {
+		if sf.natsURL != "" {
+			return usagef("--webhook-secret (or ARKEEP_WEBHOOK_SECRET) is required with --nats: every instance must sign webhooks with the same key")
+		}
+		if *secret, err = dataSecret(sf.data); err != nil {
+			return err
+		}
+	}
+	if !*noCollector {
+		worker, err := collector.NewWorker(queue, collector.ServiceLedger{Service: svc, Today: today},
+			collector.Config{WebhookSecret: []byte(*secret), SMTPAddr: *smtpAddr, SMTPFrom: *smtpFrom})
+		if err != nil {
+			return err
+		}
+		go func() { errc <- worker.Run(ctx) }()
+	}
+	clock := &collector.Clock{Service: svc, Policy: policy, Queue: queue}
+	go func() {
+		t := time.NewTicker(*tick)
+		defer t.Stop()
+		for {
+			run, err := clock.Run(ctx, today())
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(stderr, "arkeep serve: clock: %v\n", err)
+			} else if run.Doubtful+run.Closed+run.Enqueued > 0 {
+				fmt.Fprintf(stderr, "arkeep serve: clock %s: %d doubtful, %d quarters closed, %d reminders queued\n",
+					today(), run.Doubtful, run.Closed, run.Enqueued)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "arkeep serve: listening on http://%s (API /api/v1, metrics /metrics)\n", ln.Addr())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(shutdown)
+	fmt.Fprintln(stdout, "arkeep serve: stopped")
+	return nil
+}
+
+// dataSecret reads the webhook signing key kept in the data directory, making one on
+// first use, so that a default run signs webhooks with a stable key an operator can
+// hand to receivers (DATA/webhook.secret).
+func dataSecret(dir string) (string, error) {
+	p := filepath.Join(dir, "webhook.secret")
+	if b, err := os.ReadFile(p); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	key := hex.EncodeToString(buf)
+	if err := os.WriteFile(p, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("webhook secret: %w", err)
+	}
+	return key, nil
+}
