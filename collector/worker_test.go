@@ -444,3 +444,21 @@ func TestSurvivesServerRestart(t *testing.T) {
 		}
 	}
 }
+
+// A message that is not a job is dead-lettered with its raw body and removed.
+func TestUndecodableJobIsDeadLettered(t *testing.T) {
+	e := newEnv(t)
+	l := newLedger(t)
+	w := startWorker(t, e.q, l, testConfig())
+	if _, err := e.js.Publish(ctxT(t), JobSubject("acme"), []byte("not json")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "job removed", func() bool { return e.streamMsgs(JobsStream) == 0 })
+	dead := e.deadLetters()
+	if len(dead) != 1 || string(dead[0].Raw) != "not json" || !strings.Contains(dead[0].Reason, "undecodable") {
+		t.Fatalf("dead letters = %+v", dead)
+	}
+	if s := w.Stats(); s.DeadLettered != 1 || l.len() != 0 {
+		t.Fatalf("stats = %+v, records %d", s, l.len())
+	}
+}
