@@ -87,7 +87,13 @@ func IsCommitSubject(subject string) bool {
 	return subject == eventstore.LedgerSubject || len(subject) > 8 && subject[:8] == "ar.acct."
 }
 
+// applyLocked folds one commit. A commit is applied once even when two paths see it
+// (this writer after its append, and a concurrent catch-up that read it first): a
+// scope's commits have increasing sequences, so an old one is skipped.
 func (s *Service) applyLocked(seq uint64, c eventcodec.Commit) {
+	if seq <= s.seqs[c.Account] {
+		return
+	}
 	for _, cr := range c.Commands {
 		s.books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
 	}
@@ -146,9 +152,7 @@ func (s *Service) CatchUpAll(ctx context.Context) (bool, error) {
 		if err != nil {
 			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
 		}
-		if m.Seq > s.seqs[c.Account] {
-			s.applyLocked(m.Seq, c)
-		}
+		s.applyLocked(m.Seq, c)
 		return nil
 	})
 	s.seen = max(s.seen, last)
@@ -366,9 +370,7 @@ func (s *Service) catchUp(ctx context.Context, scope string) error {
 		if err != nil {
 			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
 		}
-		if m.Seq > s.seqs[scope] {
-			s.applyLocked(m.Seq, c)
-		}
+		s.applyLocked(m.Seq, c)
 	}
 	return nil
 }
