@@ -131,3 +131,21 @@ func NewEntity(c Command) (kind, id, field string, ok bool) {
 	}
 	return "", "", "", false
 }
+
+// Drop forgets an account and the index entries it owns, so that it can be folded
+// again from its recorded commits (the write side does this to undo decisions that
+// were applied ahead of a commit that then failed).
+func (b *Books) Drop(customer string) {
+	a := b.accounts[customer]
+	if a == nil {
+		return
+	}
+	for _, m := range []map[string]string{b.invoices, b.violation, b.payments, b.credits} {
+		for id, owner := range m {
+			if owner == customer {
+				delete(m, id)
+			}
+		}
+	}
+	delete(b.accounts, customer)
+}

@@ -35,9 +35,17 @@ type ImportOptions struct {
 	// Workers is how many accounts may have a command in flight at once. Commands of
 	// one account are always decided and recorded in file order.
 	Workers int
+	// NoGroupCommit records every command in its own commit (one fsync each).
+	NoGroupCommit bool
 	// Progress, if set, is called about once a second with the running counts.
 	Progress func(ImportStats, time.Duration)
 }
+
+// maxGroup bounds how many queued commands a worker takes at once (and so the size of
+// one account's commit).
+const maxGroup = 256
+
+type batchItem = batch.Item
 
 type job struct {
 	item  batch.Item
@@ -70,8 +78,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		stats.Refused++
 		mu.Unlock()
 	}
-	run := func(j job) {
-		res, err := s.Execute(ctx, j.item.Cmd, j.item.Hash)
+	settle := func(j job, res Result, err error) {
 		switch {
 		case err == nil && res.Recorded:
 			recorded.Add(1)
@@ -93,6 +100,50 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 			mu.Unlock()
 		}
 	}
+	run := func(j job) {
+		res, err := s.Execute(ctx, j.item.Cmd, j.item.Hash)
+		settle(j, res, err)
+	}
+	// runBatch records what a worker found queued: the groupable commands of each
+	// account in one commit, in file order within the account; the others one by one.
+	runBatch := func(batch []job) {
+		// Units run in order; within one account, a command that cannot share a
+		// commit closes the account's open group, so the account's file order holds.
+		var units [][]job
+		open := map[string]int{} // scope -> index of its open group in units
+		for _, j := range batch {
+			if !groupable(j.item.Cmd) {
+				delete(open, j.scope)
+				units = append(units, []job{j})
+				continue
+			}
+			if u, ok := open[j.scope]; ok {
+				units[u] = append(units[u], j)
+				continue
+			}
+			open[j.scope] = len(units)
+			units = append(units, []job{j})
+		}
+		for _, g := range units {
+			if ctx.Err() != nil {
+				return
+			}
+			if len(g) == 1 || opts.NoGroupCommit {
+				for _, j := range g {
+					run(j)
+				}
+				continue
+			}
+			items := make([]batchItem, len(g))
+			for i, j := range g {
+				items[i] = j.item
+			}
+			results, errs := s.executeGroup(ctx, g[0].scope, items)
+			for i, j := range g {
+				settle(j, results[i], errs[i])
+			}
+		}
+	}
 
 	queues := make([]chan job, opts.Workers)
 	var workers sync.WaitGroup
@@ -102,10 +153,26 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		go func(q chan job) {
 			defer workers.Done()
 			for j := range q {
-				if ctx.Err() == nil {
-					run(j)
+				// Take whatever else is already queued, up to a commit's worth.
+				jobs := []job{j}
+			drain:
+				for len(jobs) < maxGroup {
+					select {
+					case more, ok := <-q:
+						if !ok {
+							break drain
+						}
+						jobs = append(jobs, more)
+					default:
+						break drain
+					}
 				}
-				inflight.Done()
+				if ctx.Err() == nil {
+					runBatch(jobs)
+				}
+				for range jobs {
+					inflight.Done()
+				}
 			}
 		}(queues[i])
 	}

@@ -55,13 +55,16 @@ type Service struct {
 	books *domain.Books
 	seqs  map[string]uint64 // scope ("" = ledger) -> subject sequence of its last commit
 	seen  uint64            // highest stream sequence folded
+	// tentative marks scopes whose decisions are applied ahead of their group commit;
+	// a concurrent catch-up leaves them alone (their writer re-folds them on failure).
+	tentative map[string]bool
 
 	locks sync.Map // scope -> *sync.Mutex: one command in flight per account
 }
 
 // New returns a service over a store. Call Load before Execute.
 func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}}
+	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, tentative: map[string]bool{}}
 }
 
 // Load folds the whole stream into the service's books.
@@ -152,7 +155,9 @@ func (s *Service) CatchUpAll(ctx context.Context) (bool, error) {
 		if err != nil {
 			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
 		}
-		s.applyLocked(m.Seq, c)
+		if !s.tentative[c.Account] {
+			s.applyLocked(m.Seq, c)
+		}
 		return nil
 	})
 	s.seen = max(s.seen, last)

@@ -1,0 +1,176 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/arkeep/arkeep/batch"
+	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/eventcodec"
+	"github.com/arkeep/arkeep/eventstore"
+)
+
+// groupable reports whether a command may share a commit with others of its account:
+// it names its customer and its decision reads only that account.
+func groupable(c domain.Command) bool {
+	if _, ok := c.(*domain.ReportViolation); ok {
+		return false
+	}
+	_, ok := domain.CustomerOf(c)
+	return ok
+}
+
+// executeGroup records several commands of one account in one commit: the way batch
+// import gets past one fsync per command. Each command is decided against the books
+// with the ones before it applied, exactly as if they had been recorded one by one.
+// The decisions are applied ahead of the commit; if the commit (or an id claim) fails,
+// the account is folded again from the store and the commands are executed one by
+// one, so the outcome is the same as the unbatched path's.
+func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.Item) ([]Result, []error) {
+	results := make([]Result, len(items))
+	errs := make([]error, len(items))
+	unlock := s.lock(scope)
+	locked := true
+	defer func() {
+		if locked {
+			unlock()
+		}
+	}()
+
+	var recs []eventcodec.CommandRecord
+	var accepted []int
+	s.mu.Lock()
+	s.tentative[scope] = true
+	for i, it := range items {
+		id := domain.CommandMeta(it.Cmd).ID
+		seen, err := s.checkLocked(scope, id, it.Hash)
+		if err == nil && !seen {
+			var events []domain.Event
+			events, err = s.books.Account(scope).Decide(it.Cmd, s.books)
+			if err == nil {
+				err = s.checkEntityLocked(it.Cmd)
+			}
+			if err == nil && len(events) > 0 {
+				s.books.ApplyCommand(scope, id, it.Hash, events)
+				recs = append(recs, eventcodec.CommandRecord{ID: id, Hash: it.Hash, RecordedAt: s.now().UTC(), Events: events})
+				accepted = append(accepted, i)
+				results[i] = Result{Recorded: true, Events: events}
+			}
+		}
+		errs[i] = err
+	}
+	expected := s.seqs[scope]
+	s.mu.Unlock()
+
+	committed := len(recs) == 0
+	var claimed []domain.Command
+	if !committed {
+		var err error
+		claimed, err = s.claimAll(ctx, scope, items, accepted)
+		if err == nil {
+			c := eventcodec.Commit{Scope: eventcodec.ScopeAccount, Account: scope, Commands: recs}
+			var data []byte
+			if data, err = eventcodec.EncodeCommit(c); err == nil {
+				var seq uint64
+				var dup bool
+				msgID := MsgID(scope, fmt.Sprintf("%s+%d", recs[0].ID, len(recs)))
+				seq, dup, err = s.store.Append(ctx, subjectOf(scope), msgID, expected, data)
+				if err == nil && dup {
+					err = eventstore.ErrConflict
+				}
+				if err == nil {
+					s.mu.Lock()
+					s.seqs[scope] = seq
+					s.seen = max(s.seen, seq)
+					delete(s.tentative, scope)
+					s.mu.Unlock()
+					committed = true
+				}
+			}
+		}
+		if !committed {
+			// Undo: fold the account again from what is recorded, give the claims back,
+			// and take the one-by-one path, which handles conflicts and refusals.
+			s.mu.Lock()
+			s.books.Drop(scope)
+			delete(s.seqs, scope)
+			delete(s.tentative, scope)
+			s.mu.Unlock()
+			for _, c := range claimed {
+				_ = s.releaseClaim(context.WithoutCancel(ctx), scope, domain.CommandMeta(c).ID, c)
+			}
+			if cerr := s.catchUp(ctx, scope); cerr != nil {
+				return results, fill(errs, cerr)
+			}
+			if !errors.Is(err, eventstore.ErrConflict) {
+				var fe *domain.FieldError
+				if !errors.As(err, &fe) {
+					return results, fill(errs, err)
+				}
+			}
+			unlock()
+			locked = false
+			for i, it := range items {
+				results[i], errs[i] = s.Execute(ctx, it.Cmd, it.Hash)
+			}
+			return results, errs
+		}
+	} else {
+		s.mu.Lock()
+		delete(s.tentative, scope)
+		s.mu.Unlock()
+	}
+	// A refusal may come from books this instance has not caught up with: give each
+	// refused command the same second look the one-by-one path gives it.
+	unlock()
+	locked = false
+	for i, it := range items {
+		if _, refused := domain.Refusal(errs[i]); refused {
+			results[i], errs[i] = s.Execute(ctx, it.Cmd, it.Hash)
+		}
+	}
+	return results, errs
+}
+
+// claimAll claims the new entity ids of the accepted commands concurrently. It returns
+// the commands whose claims it holds; an id held by another command is a refusal.
+func (s *Service) claimAll(ctx context.Context, scope string, items []batch.Item, accepted []int) ([]domain.Command, error) {
+	var (
+		mu      sync.Mutex
+		held    []domain.Command
+		first   error
+		wg      sync.WaitGroup
+		limiter = make(chan struct{}, 32)
+	)
+	for _, i := range accepted {
+		cmd := items[i].Cmd
+		if _, _, _, ok := domain.NewEntity(cmd); !ok {
+			continue
+		}
+		wg.Add(1)
+		limiter <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-limiter }()
+			err := s.claim(ctx, scope, domain.CommandMeta(cmd).ID, cmd)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				held = append(held, cmd)
+			} else if first == nil {
+				first = err
+			}
+		}()
+	}
+	wg.Wait()
+	return held, first
+}
+
+func fill(errs []error, err error) []error {
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
