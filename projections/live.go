@@ -29,11 +29,16 @@ type Live struct {
 // StartLive folds the stream up to now, then follows it until ctx ends.
 func StartLive(ctx context.Context, w Watcher) (*Live, error) {
 	l := &Live{changed: make(chan struct{})}
-	books, seq, err := Fold(ctx, w, time.Time{})
+	books := domain.NewBooks()
+	var at time.Time
+	seq, err := w.Replay(ctx, 0, func(m eventstore.Msg) error {
+		at = m.Time
+		return ApplyMsg(books, m, time.Time{})
+	})
 	if err != nil {
 		return nil, err
 	}
-	l.books, l.seq = books, seq
+	l.books, l.seq, l.at = books, seq, at
 	stop, err := w.Watch(ctx, seq, l.apply)
 	if err != nil {
 		return nil, err
