@@ -79,3 +79,20 @@ var minorDigits = func() map[string]int32 {
 	}
 	return m
 }()
+
+// MarshalBinary and UnmarshalBinary let snapshots carry a currency as its code.
+func (c Currency) MarshalBinary() ([]byte, error) { return []byte(c.code), nil }
+
+// UnmarshalBinary: see MarshalBinary. The empty code is the zero currency.
+func (c *Currency) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 {
+		*c = Currency{}
+		return nil
+	}
+	p, err := ParseCurrency(string(b))
+	if err != nil {
+		return err
+	}
+	*c = p
+	return nil
+}

@@ -149,3 +149,20 @@ func (q Quarter) String() string {
 	}
 	return fmt.Sprintf("%04dQ%d", q.year, q.q)
 }
+
+// MarshalBinary and UnmarshalBinary let snapshots carry a quarter as "2026Q1".
+func (q Quarter) MarshalBinary() ([]byte, error) { return []byte(q.String()), nil }
+
+// UnmarshalBinary: see MarshalBinary. The empty text is the zero quarter.
+func (q *Quarter) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 {
+		*q = Quarter{}
+		return nil
+	}
+	p, err := ParseQuarter(string(b))
+	if err != nil {
+		return err
+	}
+	*q = p
+	return nil
+}

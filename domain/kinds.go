@@ -74,3 +74,37 @@ func ParseWriteOffReason(s string) (WriteOffReason, error) {
 }
 
 func (r WriteOffReason) String() string { return r.name }
+
+// MarshalBinary and UnmarshalBinary let snapshots carry an action by name.
+func (a Action) MarshalBinary() ([]byte, error) { return []byte(a.name), nil }
+
+// UnmarshalBinary: see MarshalBinary.
+func (a *Action) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 {
+		*a = Action{}
+		return nil
+	}
+	p, err := ParseAction(string(b))
+	if err != nil {
+		return err
+	}
+	*a = p
+	return nil
+}
+
+// MarshalBinary and UnmarshalBinary let snapshots carry a reason by name.
+func (r WriteOffReason) MarshalBinary() ([]byte, error) { return []byte(r.name), nil }
+
+// UnmarshalBinary: see MarshalBinary.
+func (r *WriteOffReason) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 {
+		*r = WriteOffReason{}
+		return nil
+	}
+	p, err := ParseWriteOffReason(string(b))
+	if err != nil {
+		return err
+	}
+	*r = p
+	return nil
+}

@@ -85,6 +85,26 @@ func (s *Service) Load(ctx context.Context) error {
 	return err
 }
 
+// LoadFrom starts the books from a snapshot of them folded up to seq (see
+// projections.LoadSnapshot), with the last commit sequence of each subject, then folds
+// the rest of the stream. The books must be the service's own copy.
+func (s *Service) LoadFrom(ctx context.Context, books *domain.Books, seq uint64, subjects map[string]uint64) error {
+	s.mu.Lock()
+	s.books, s.seen = books, seq
+	s.seqs = map[string]uint64{}
+	for _, a := range books.Accounts() {
+		if n, ok := subjects[eventstore.AccountSubject(a.ID())]; ok {
+			s.seqs[a.ID()] = n
+		}
+	}
+	if n, ok := subjects[eventstore.LedgerSubject]; ok {
+		s.seqs[""] = n
+	}
+	s.mu.Unlock()
+	_, err := s.CatchUpAll(ctx)
+	return err
+}
+
 // IsCommitSubject tells commit messages from index claims.
 func IsCommitSubject(subject string) bool {
 	return subject == eventstore.LedgerSubject || len(subject) > 8 && subject[:8] == "ar.acct."

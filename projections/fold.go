@@ -31,7 +31,7 @@ func Fold(ctx context.Context, r Replayer, knownAt time.Time) (*domain.Books, ui
 
 // ApplyMsg folds one stream message; index claims are skipped.
 func ApplyMsg(books *domain.Books, m eventstore.Msg, knownAt time.Time) error {
-	if m.Subject != eventstore.LedgerSubject && !strings.HasPrefix(m.Subject, "ar.acct.") {
+	if !isCommit(m.Subject) {
 		return nil
 	}
 	c, err := eventcodec.DecodeCommit(m.Data)
@@ -45,4 +45,9 @@ func ApplyMsg(books *domain.Books, m eventstore.Msg, knownAt time.Time) error {
 		books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
 	}
 	return nil
+}
+
+// isCommit tells commit subjects (accounts, the ledger scope) from index claims.
+func isCommit(subject string) bool {
+	return subject == eventstore.LedgerSubject || strings.HasPrefix(subject, "ar.acct.")
 }

@@ -18,28 +18,35 @@ type Watcher interface {
 // Live keeps books folded from the stream as new commits arrive, for the running
 // service's reports and pages. Readers get a consistent view under a read lock.
 type Live struct {
-	mu      sync.RWMutex
-	books   *domain.Books
-	seq     uint64    // last stream sequence folded
-	at      time.Time // when that message was stored
-	err     error     // first fold error; the projection stops folding after it
-	changed chan struct{}
+	mu       sync.RWMutex
+	books    *domain.Books
+	seq      uint64            // last stream sequence folded
+	subjects map[string]uint64 // last commit sequence per subject (for snapshots)
+	at       time.Time         // when that message was stored
+	err      error             // first fold error; the projection stops folding after it
+	changed  chan struct{}
 }
 
 // StartLive folds the stream up to now, then follows it until ctx ends.
 func StartLive(ctx context.Context, w Watcher) (*Live, error) {
-	l := &Live{changed: make(chan struct{})}
-	books := domain.NewBooks()
-	var at time.Time
-	seq, err := w.Replay(ctx, 0, func(m eventstore.Msg) error {
+	return startLive(ctx, w, domain.NewBooks(), 0, time.Time{}, map[string]uint64{})
+}
+
+// startLive folds the stream after seq into books, then follows it.
+func startLive(ctx context.Context, w Watcher, books *domain.Books, seq uint64, at time.Time, subjects map[string]uint64) (*Live, error) {
+	l := &Live{changed: make(chan struct{}), subjects: subjects}
+	last, err := w.Replay(ctx, seq, func(m eventstore.Msg) error {
 		at = m.Time
+		if isCommit(m.Subject) {
+			subjects[m.Subject] = m.Seq
+		}
 		return ApplyMsg(books, m, time.Time{})
 	})
 	if err != nil {
 		return nil, err
 	}
-	l.books, l.seq, l.at = books, seq, at
-	stop, err := w.Watch(ctx, seq, l.apply)
+	l.books, l.seq, l.at = books, max(seq, last), at
+	stop, err := w.Watch(ctx, l.seq, l.apply)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +63,9 @@ func (l *Live) apply(m eventstore.Msg) {
 	if err := ApplyMsg(l.books, m, time.Time{}); err != nil {
 		l.err = err
 		return
+	}
+	if isCommit(m.Subject) {
+		l.subjects[m.Subject] = m.Seq
 	}
 	l.seq, l.at = m.Seq, m.Time
 	close(l.changed)
