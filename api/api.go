@@ -1,5 +1,18 @@
 // Package api is arkeep's HTTP interface: commands in, reports out, as JSON, with the
 // Appendix A shapes. Errors are RFC 9457 problem documents naming the field.
+//
+// Routes (described in OpenAPI 3.1 at GET /openapi.json, a copy of docs/openapi.json):
+//
+//	POST /api/v1/commands           one command or an array (clerk; admin for the
+//	                                sensitive commands, see Role)
+//	GET  /api/v1/reports/{name}     ageing, baddebt, fund, schedule, worklist, kpi (viewer)
+//	GET  /openapi.json              the API description (no token)
+//	GET  /healthz                   liveness of the live projection (no token)
+//
+// Every /api/v1 route needs "Authorization: Bearer <token>"; see Tokens and Role. A
+// request without a valid token gets 401 (with WWW-Authenticate: Bearer), a token whose
+// role is not enough 403, both as problem documents, and nothing is recorded: for an
+// array every command's role is checked before any is executed.
 package api
 
 import (
@@ -30,8 +43,19 @@ type Server struct {
 	Policy  *domain.Policy
 	Today   func() domain.Date
 
+	// Tokens are the accepted bearer tokens. With none, every /api/v1 request is
+	// refused with 401 unless InsecureNoAuth is set.
+	Tokens *Tokens
+	// InsecureNoAuth serves the API without authentication: every request acts as
+	// admin. For local demos only; arkeep serve says so loudly.
+	InsecureNoAuth bool
+
 	commands *prometheus.CounterVec
 }
+
+// readYourWrites bounds how long a command request waits for the live projection to
+// fold what it recorded, so that the reports read next reflect it.
+const readYourWrites = 5 * time.Second
 
 // Handler returns the routes.
 func (s *Server) Handler(reg prometheus.Registerer) http.Handler {
@@ -42,11 +66,12 @@ func (s *Server) Handler(reg prometheus.Registerer) http.Handler {
 		reg.MustRegister(s.commands)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/commands", s.postCommands)
-	mux.HandleFunc("GET /api/v1/reports/{name}", s.getReport)
+	mux.HandleFunc("POST /api/v1/commands", s.require(RoleClerk, s.postCommands))
+	mux.HandleFunc("GET /api/v1/reports/{name}", s.require(RoleViewer, s.getReport))
+	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, _, err := s.Live.Position(); err != nil {
-			problem(w, http.StatusServiceUnavailable, "projection stopped", err.Error(), "")
+			problem(w, http.StatusServiceUnavailable, "projection stopped", err.Error(), "", nil)
 			return
 		}
 		w.Write([]byte("ok\n"))
@@ -68,10 +93,18 @@ type Refuse struct {
 	Detail string `json:"detail"`
 }
 
-func (s *Server) postCommands(w http.ResponseWriter, r *http.Request) {
+// parsed is one command of a request, parsed before anything is executed.
+type parsed struct {
+	name string // Appendix A name, or "unknown"
+	cmd  domain.Command
+	hash string
+	err  error
+}
+
+func (s *Server) postCommands(w http.ResponseWriter, r *http.Request, role Role) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
-		problem(w, http.StatusRequestEntityTooLarge, "request too large", err.Error(), "")
+		problem(w, http.StatusRequestEntityTooLarge, "request too large", err.Error(), "", nil)
 		return
 	}
 	trimmed := strings.TrimSpace(string(body))
@@ -80,51 +113,100 @@ func (s *Server) postCommands(w http.ResponseWriter, r *http.Request) {
 	if single {
 		raws = []json.RawMessage{json.RawMessage(trimmed)}
 	} else if err := json.Unmarshal(body, &raws); err != nil {
-		problem(w, http.StatusBadRequest, "malformed JSON", err.Error(), "json")
+		problem(w, http.StatusBadRequest, "malformed JSON", err.Error(), "json", nil)
 		return
 	}
-	results := make([]CommandResult, 0, len(raws))
-	refused := false
-	for _, raw := range raws {
-		res := s.execute(r.Context(), raw)
-		if res.Status == "refused" {
+	// Parse every command and check its role before executing any.
+	cmds := make([]parsed, len(raws))
+	for i, raw := range raws {
+		p := &cmds[i]
+		p.cmd, p.hash, p.err = batch.ParseCommand(raw)
+		p.name = cmdName(raw)
+		if p.err == nil {
+			p.name = commandName(p.cmd)
+		}
+		need := CommandRole(p.name)
+		if p.err != nil && p.name == "unknown" {
+			need = RoleClerk // refused below as not a command
+		}
+		if role < need {
+			s.commands.WithLabelValues(p.name, "forbidden").Inc()
+			detail := fmt.Sprintf("%s needs role %s; the token's role is %s; nothing was recorded", p.name, need, role)
+			var ext map[string]any
+			if !single {
+				detail = fmt.Sprintf("command %d (%s) needs role %s; the token's role is %s; nothing was recorded", i, p.name, need, role)
+				ext = map[string]any{"index": i}
+			}
+			forbid(w, detail, "cmd", ext)
+			return
+		}
+	}
+	results := make([]CommandResult, 0, len(cmds))
+	refused, recorded := false, false
+	for _, p := range cmds {
+		res := s.execute(r.Context(), p)
+		switch res.Status {
+		case "refused":
 			refused = true
+		case "recorded":
+			recorded = true
 		}
 		results = append(results, res)
 	}
-	status := http.StatusOK
+	if recorded {
+		s.awaitProjection(r.Context())
+	}
 	if single && refused {
 		fe := results[0].Error
-		problem(w, http.StatusUnprocessableEntity, "command refused", fe.Detail, fe.Field)
+		problem(w, http.StatusUnprocessableEntity, "command refused", fe.Detail, fe.Field, nil)
 		return
 	}
 	if single {
-		writeJSON(w, status, results[0])
+		writeJSON(w, http.StatusOK, results[0])
 		return
 	}
-	writeJSON(w, status, results)
+	writeJSON(w, http.StatusOK, results)
 }
 
-func (s *Server) execute(ctx context.Context, raw []byte) CommandResult {
-	cmd, hash, err := batch.ParseCommand(raw)
-	name := cmdName(raw)
-	if err != nil {
-		s.commands.WithLabelValues(name, "refused").Inc()
-		return refusal("", err)
+// awaitProjection waits, a bounded time, until the live projection has folded
+// everything in the stream now, which includes what this request recorded.
+func (s *Server) awaitProjection(ctx context.Context) {
+	ls, ok := s.Store.(interface {
+		LastSeq(context.Context) (uint64, error)
+	})
+	if !ok || s.Live == nil {
+		return
 	}
-	id := domain.CommandMeta(cmd).ID
-	res, err := s.Service.Execute(ctx, cmd, hash)
+	ctx, cancel := context.WithTimeout(ctx, readYourWrites)
+	defer cancel()
+	if seq, err := ls.LastSeq(ctx); err == nil {
+		_ = s.Live.WaitFor(ctx, seq)
+	}
+}
+
+func (s *Server) execute(ctx context.Context, p parsed) CommandResult {
+	if p.err != nil {
+		s.commands.WithLabelValues(p.name, "refused").Inc()
+		return refusal("", p.err)
+	}
+	id := domain.CommandMeta(p.cmd).ID
+	res, err := s.Service.Execute(ctx, p.cmd, p.hash)
 	switch {
 	case err == nil && res.Recorded:
-		s.commands.WithLabelValues(name, "recorded").Inc()
+		s.commands.WithLabelValues(p.name, "recorded").Inc()
 		return CommandResult{ID: id, Status: "recorded"}
 	case err == nil:
-		s.commands.WithLabelValues(name, "duplicate").Inc()
+		s.commands.WithLabelValues(p.name, "duplicate").Inc()
 		return CommandResult{ID: id, Status: "duplicate"}
 	default:
-		s.commands.WithLabelValues(name, "refused").Inc()
+		s.commands.WithLabelValues(p.name, "refused").Inc()
 		return refusal(id, err)
 	}
+}
+
+// commandName is the Appendix A name of a parsed command: its domain type's name.
+func commandName(c domain.Command) string {
+	return strings.TrimPrefix(fmt.Sprintf("%T", c), "*domain.")
 }
 
 func refusal(id string, err error) CommandResult {
@@ -149,39 +231,55 @@ func cmdName(raw []byte) string {
 	return "unknown"
 }
 
-func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) getReport(w http.ResponseWriter, r *http.Request, _ Role) {
 	q := r.URL.Query()
+	name := r.PathValue("name")
 	asOf := s.Today()
 	if v := q.Get("as_of"); v != "" {
 		d, err := domain.ParseDate(v)
 		if err != nil {
-			problem(w, http.StatusBadRequest, "bad as_of", err.Error(), "as_of")
+			problem(w, http.StatusBadRequest, "bad as_of", err.Error(), "as_of", nil)
 			return
 		}
 		asOf = d
 	}
-	build, field, err := reportBuilder(r.PathValue("name"), q, asOf, s.Policy)
+	build, field, err := reportBuilder(name, q, asOf, s.Policy)
 	if err != nil {
-		problem(w, http.StatusBadRequest, "bad report request", err.Error(), field)
+		problem(w, http.StatusBadRequest, "bad report request", err.Error(), field, nil)
 		return
 	}
+	digest := queryDigest(name, q, asOf.String())
+	page, field, err := parsePage(q, digest)
+	if err != nil {
+		problem(w, http.StatusBadRequest, "bad page request", err.Error(), field, nil)
+		return
+	}
+	if page.on && name == "kpi" {
+		problem(w, http.StatusBadRequest, "bad page request", "the kpi report is not paginated", "limit", nil)
+		return
+	}
+	var rep projections.Tabular
 	if v := q.Get("known_at"); v != "" {
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			problem(w, http.StatusBadRequest, "bad known_at", "want an RFC 3339 instant: "+err.Error(), "known_at")
+			problem(w, http.StatusBadRequest, "bad known_at", "want an RFC 3339 instant: "+err.Error(), "known_at", nil)
 			return
 		}
 		books, _, err := projections.Fold(r.Context(), s.Store, t)
 		if err != nil {
-			problem(w, http.StatusInternalServerError, "fold failed", err.Error(), "")
+			problem(w, http.StatusInternalServerError, "fold failed", err.Error(), "", nil)
 			return
 		}
-		writeReport(w, r, build(books))
+		rep = build(books)
+	} else {
+		s.Live.View(func(b *domain.Books) { rep = build(b) })
+	}
+	if !page.on {
+		writeReport(w, r, rep, nil)
 		return
 	}
-	var rep projections.Tabular
-	s.Live.View(func(b *domain.Books) { rep = build(b) })
-	writeReport(w, r, rep)
+	cut, total, _ := paginate(rep, page)
+	writeReport(w, r, cut, &pageInfo{next: page.next(digest, total)})
 }
 
 // reportBuilder checks a report request and returns how to build it from books.
@@ -232,14 +330,44 @@ func reportBuilder(name string, q map[string][]string, asOf domain.Date, p *doma
 		return func(b *domain.Books) projections.Tabular {
 			return projections.Worklist(b, p, collector, asOf, hol)
 		}, "", nil
+	case "kpi":
+		var from, to domain.Date
+		for _, f := range []struct {
+			key string
+			dst *domain.Date
+		}{{"from", &from}, {"to", &to}} {
+			v := get(f.key)
+			if v == "" {
+				return nil, f.key, fmt.Errorf("kpi needs %s (YYYY-MM-DD)", f.key)
+			}
+			d, err := domain.ParseDate(v)
+			if err != nil {
+				return nil, f.key, err
+			}
+			*f.dst = d
+		}
+		if err := projections.KPIRange(from, to); err != nil {
+			return nil, "to", err
+		}
+		return func(b *domain.Books) projections.Tabular { return projections.KPI(b, from, to) }, "", nil
 	}
-	return nil, "name", fmt.Errorf("unknown report %q (ageing, baddebt, fund, schedule, worklist)", name)
+	return nil, "name", fmt.Errorf("unknown report %q (ageing, baddebt, fund, schedule, worklist, kpi)", name)
 }
 
-func writeReport(w http.ResponseWriter, r *http.Request, rep projections.Tabular) {
+// pageInfo is the paging part of a paginated report answer.
+type pageInfo struct{ next *string }
+
+func writeReport(w http.ResponseWriter, r *http.Request, rep projections.Tabular, page *pageInfo) {
+	if page != nil && page.next != nil {
+		w.Header().Set("X-Next-Page-Token", *page.next)
+	}
 	if r.URL.Query().Get("format") == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		_ = projections.WriteCSV(w, rep)
+		return
+	}
+	if page != nil {
+		writeJSON(w, http.StatusOK, withNext{rep: rep, next: page.next})
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -253,9 +381,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// problem writes an RFC 9457 problem document; field names the offending input.
-func problem(w http.ResponseWriter, status int, title, detail, field string) {
+// problem writes an RFC 9457 problem document; field names the offending input, ext
+// adds members (such as "index", the position of a command in an array).
+func problem(w http.ResponseWriter, status int, title, detail, field string, ext map[string]any) {
+	doc := map[string]any{"type": "about:blank", "title": title, "status": status, "detail": detail, "field": field}
+	for k, v := range ext {
+		doc[k] = v
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": title, "status": status, "detail": detail, "field": field})
+	_ = json.NewEncoder(w).Encode(doc)
 }

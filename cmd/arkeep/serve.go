@@ -39,6 +39,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secret := fs.String("webhook-secret", os.Getenv("ARKEEP_WEBHOOK_SECRET"), "HMAC-SHA256 key for webhook signatures (env ARKEEP_WEBHOOK_SECRET)")
 	smtpAddr := fs.String("smtp", os.Getenv("ARKEEP_SMTP"), "SMTP server host:port for email reminders (env ARKEEP_SMTP)")
 	smtpFrom := fs.String("smtp-from", envOr("ARKEEP_SMTP_FROM", "ar@arkeep.invalid"), "sender address of email reminders")
+	tokensFile := fs.String("tokens", "", "API bearer tokens `FILE`: one \"TOKEN ROLE\" per line, roles viewer, clerk, admin, # comments (env ARKEEP_TOKENS=tok1:admin,tok2:viewer adds more)")
+	noAuth := fs.Bool("insecure-no-auth", false, "serve the API without authentication when no token is configured (everyone is admin: local demos only)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: arkeep serve [flags]   runs the engine: API, metrics, live projections, clock, collector")
 		fs.PrintDefaults()
@@ -53,6 +55,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		policy = p
+	}
+	tokens, err := api.LoadTokens(*tokensFile, os.Getenv("ARKEEP_TOKENS"))
+	if err != nil {
+		return usagef("%v", err)
+	}
+	switch {
+	case tokens.Len() > 0 && *noAuth:
+		return usagef("--insecure-no-auth with API tokens configured: drop one of them")
+	case tokens.Len() == 0 && !*noAuth:
+		return usagef("no API tokens: give --tokens FILE or ARKEEP_TOKENS, or --insecure-no-auth to serve without authentication")
+	case *noAuth:
+		fmt.Fprintln(stderr, "arkeep serve: WARNING: --insecure-no-auth: the API accepts every request without a token, with admin rights (write-offs, quarter closes); never expose this instance")
 	}
 	today := func() domain.Date { return domain.NewDate(time.Now().UTC().Date()) }
 	if *todayFlag != "" {
@@ -87,7 +101,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv := &api.Server{Service: svc, Live: live, Store: st, Policy: policy, Today: today}
+	srv := &api.Server{Service: svc, Live: live, Store: st, Policy: policy, Today: today, Tokens: tokens, InsecureNoAuth: *noAuth}
 	mux := http.NewServeMux()
 	mux.Handle("/", srv.Handler(reg))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
