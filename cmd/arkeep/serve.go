@@ -19,6 +19,7 @@ import (
 	"github.com/arkeep/arkeep/collector"
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/ledger"
+	"github.com/arkeep/arkeep/metrics"
 	"github.com/arkeep/arkeep/projections"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,7 +37,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	todayFlag := fs.String("today", "", "freeze the business date (YYYY-MM-DD) instead of following the wall clock (demos, tests)")
 	tick := fs.Duration("tick", time.Hour, "how often the clock looks for what time made true (doubtful invoices, quarter closes, due reminders)")
 	noCollector := fs.Bool("no-collector", false, "do not take reminder jobs on this instance")
-	secret := fs.String("webhook-secret", os.Getenv("ARKEEP_WEBHOOK_SECRET"), "HMAC-SHA256 key for webhook signatures (env ARKEEP_WEBHOOK_SECRET)")
+	secret := fs.String("webhook-secret", "", "HMAC-SHA256 key for webhook signatures (env ARKEEP_WEBHOOK_SECRET; on the embedded store, default: DATA/webhook.secret, made on first use)")
+	reportDir := fs.String("report-dir", os.Getenv("ARKEEP_REPORT_DIR"), "write the day's ageing and bad-debt CSVs into `DIR` each morning (env ARKEEP_REPORT_DIR)")
+	snapEvery := fs.Duration("snapshot-every", 10*time.Minute, "how often to snapshot the projections (when at least 10000 new messages were folded); 0 = never")
 	smtpAddr := fs.String("smtp", os.Getenv("ARKEEP_SMTP"), "SMTP server host:port for email reminders (env ARKEEP_SMTP)")
 	smtpFrom := fs.String("smtp-from", envOr("ARKEEP_SMTP_FROM", "ar@arkeep.invalid"), "sender address of email reminders")
 	tokensFile := fs.String("tokens", "", "API bearer tokens `FILE`: one \"TOKEN ROLE\" per line, roles viewer, clerk, admin, # comments (env ARKEEP_TOKENS=tok1:admin,tok2:viewer adds more)")
@@ -55,6 +58,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		policy = p
+	}
+	if *secret == "" {
+		*secret = os.Getenv("ARKEEP_WEBHOOK_SECRET") // read here so that --help never prints it
+	}
+	if *tokensFile == "" && os.Getenv("ARKEEP_TOKENS") == "" && !*noAuth && sf.natsURL == "" {
+		// The default run needs no flags and is still authenticated: an admin token is
+		// made on first use in the data directory, readable by its owner only.
+		p, err := dataTokens(sf.data, stderr)
+		if err != nil {
+			return err
+		}
+		*tokensFile = p
 	}
 	tokens, err := api.LoadTokens(*tokensFile, os.Getenv("ARKEEP_TOKENS"))
 	if err != nil {
@@ -82,13 +97,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeStore()
+	snaps, err := st.Snapshots(ctx, sf.replicas)
+	if err != nil {
+		return err
+	}
 	svc := ledger.New(st, time.Now)
-	if err := svc.Load(ctx); err != nil {
+	if snap := projections.LoadSnapshot(ctx, snaps, st); snap != nil {
+		err = svc.LoadFrom(ctx, snap.Books, snap.Seq, snap.Subjects)
+	} else {
+		err = svc.Load(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("load the books: %w", err)
 	}
-	live, err := projections.StartLive(ctx, st)
+	live, from, err := projections.StartLiveFrom(ctx, st, snaps)
 	if err != nil {
 		return fmt.Errorf("start projections: %w", err)
+	}
+	if from > 0 {
+		fmt.Fprintf(stderr, "arkeep serve: projections started from the snapshot at stream sequence %d\n", from)
+	}
+	if *snapEvery > 0 {
+		go live.SnapshotEvery(ctx, snaps, *snapEvery, 10000, func(f string, a ...any) {
+			fmt.Fprintf(stderr, "arkeep serve: "+f+"\n", a...)
+		})
 	}
 	js, err := jetstream.New(sf.conn)
 	if err != nil {
@@ -115,14 +147,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	var reminders func() collector.Stats
 	if !*noCollector {
 		worker, err := collector.NewWorker(queue, collector.ServiceLedger{Service: svc, Today: today},
 			collector.Config{WebhookSecret: []byte(*secret), SMTPAddr: *smtpAddr, SMTPFrom: *smtpFrom})
 		if err != nil {
 			return err
 		}
+		reminders = worker.Stats
 		go func() { errc <- worker.Run(ctx) }()
 	}
+	reg.MustRegister(metrics.NewCollector(live, policy, today, st.LastSeq, reminders))
 	clock := &collector.Clock{Service: svc, Policy: policy, Queue: queue}
 	go func() {
 		t := time.NewTicker(*tick)
@@ -134,6 +169,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			} else if run.Doubtful+run.Closed+run.Enqueued > 0 {
 				fmt.Fprintf(stderr, "arkeep serve: clock %s: %d doubtful, %d quarters closed, %d reminders queued\n",
 					today(), run.Doubtful, run.Closed, run.Enqueued)
+			}
+			if *reportDir != "" {
+				if err := live.WaitFor(ctx, lastSeq(ctx, st)); err == nil {
+					if written, err := writeDailyReports(*reportDir, live, today()); err != nil {
+						fmt.Fprintf(stderr, "arkeep serve: report dir: %v\n", err)
+					} else if len(written) > 0 {
+						fmt.Fprintf(stderr, "arkeep serve: wrote %v\n", written)
+					}
+				}
 			}
 			select {
 			case <-ctx.Done():
@@ -162,6 +206,36 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	_ = hs.Shutdown(shutdown)
 	fmt.Fprintln(stdout, "arkeep serve: stopped")
 	return nil
+}
+
+// lastSeq is the stream's last sequence, or 0 if it cannot be read now.
+func lastSeq(ctx context.Context, st interface {
+	LastSeq(context.Context) (uint64, error)
+}) uint64 {
+	n, _ := st.LastSeq(ctx)
+	return n
+}
+
+// dataTokens returns the API tokens file kept in the data directory, making it with
+// one admin token on first use (DATA/api.tokens, mode 0600).
+func dataTokens(dir string, stderr io.Writer) (string, error) {
+	p := filepath.Join(dir, "api.tokens")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 24)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	body := "# arkeep API tokens: TOKEN ROLE (viewer, clerk, admin). Made on first start.\n" + hex.EncodeToString(buf) + " admin\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		return "", fmt.Errorf("api tokens: %w", err)
+	}
+	fmt.Fprintf(stderr, "arkeep serve: made an admin API token in %s\n", p)
+	return p, nil
 }
 
 // dataSecret reads the webhook signing key kept in the data directory, making one on
