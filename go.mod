@@ -3,6 +3,9 @@ module github.com/arkeep/arkeep
 go 1.26.8
 
 require (
+	// chromedp: web's end-to-end test drives headless Chromium over the DevTools
+	// protocol; a well-kept pure-Go driver, no WebDriver or Node needed. Tests only.
+	github.com/chromedp/chromedp v0.23.0
 	github.com/nats-io/nats-server/v2 v2.14.9
 	github.com/nats-io/nats.go v1.55.0
 	github.com/prometheus/client_golang v1.25.0
@@ -11,8 +14,6 @@ require (
 	// unknown keys (Decoder.KnownFields), so a misspelt mapping key is an error.
 	gopkg.in/yaml.v3 v3.0.1
 )
-
-require github.com/chromedp/chromedp v0.23.0
 
 require (
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect

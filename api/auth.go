@@ -281,3 +281,37 @@ func (s *Server) require(min Role, h func(http.ResponseWriter, *http.Request, Ro
 		h(w, r, role)
 	}
 }
+
+// Pages wraps the web pages with the same tokens. Browsers cannot add a bearer header
+// to page loads or to the live-update event stream, so pages also take HTTP Basic
+// credentials whose password is a token (any user name); the browser asks once and
+// sends them with every request. Reading needs viewer, a form post (the worklist's
+// Done) needs clerk.
+func (s *Server) Pages(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		role := RoleAdmin
+		if !s.InsecureNoAuth {
+			token := ""
+			if _, pass, ok := r.BasicAuth(); ok {
+				token = pass
+			} else if scheme, t, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+				token = strings.TrimSpace(t)
+			}
+			var ok bool
+			if role, ok = s.Tokens.Lookup(token); !ok || token == "" {
+				w.Header().Set("WWW-Authenticate", `Basic realm="arkeep", charset="UTF-8"`)
+				http.Error(w, "arkeep: sign in with any user name and an API token as the password", http.StatusUnauthorized)
+				return
+			}
+		}
+		need := RoleViewer
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			need = RoleClerk
+		}
+		if role < need {
+			http.Error(w, fmt.Sprintf("arkeep: this needs role %s or above", need), http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,5 +165,41 @@ func TestInsecureNoAuthAllowsEverything(t *testing.T) {
 	wantRecorded(t, e.post("", `{"cmd":"CloseQuarter","id":"q1","on":"2026-04-01","quarter":"2026Q1"}`))
 	if r := e.get("", "/api/v1/reports/fund"); r.status != http.StatusOK {
 		t.Errorf("report: %d", r.status)
+	}
+}
+
+func TestPagesTakeBasicAuthWithATokenAsPassword(t *testing.T) {
+	var s *api.Server
+	newEnv(t, func(srv *api.Server) { s = srv })
+	page := httptest.NewServer(s.Pages(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("page"))
+	})))
+	defer page.Close()
+	cases := []struct {
+		method, user, pass string
+		want               int
+	}{
+		{http.MethodGet, "", "", http.StatusUnauthorized},
+		{http.MethodGet, "anne", wrongToken, http.StatusUnauthorized},
+		{http.MethodGet, "anne", viewerToken, http.StatusOK},
+		{http.MethodPost, "anne", viewerToken, http.StatusForbidden},
+		{http.MethodPost, "anne", clerkToken, http.StatusOK},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, page.URL, nil)
+		if c.pass != "" {
+			req.SetBasicAuth(c.user, c.pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s with %q: %d, want %d", c.method, c.pass, resp.StatusCode, c.want)
+		}
+		if resp.StatusCode == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
+			t.Errorf("401 without a Basic challenge: %q", resp.Header.Get("WWW-Authenticate"))
+		}
 	}
 }

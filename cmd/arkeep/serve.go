@@ -21,6 +21,7 @@ import (
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/metrics"
 	"github.com/arkeep/arkeep/projections"
+	"github.com/arkeep/arkeep/web"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -134,9 +135,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := &api.Server{Service: svc, Live: live, Store: st, Policy: policy, Today: today, Tokens: tokens, InsecureNoAuth: *noAuth}
+	apiHandler := srv.Handler(reg)
 	mux := http.NewServeMux()
-	mux.Handle("/", srv.Handler(reg))
+	mux.Handle("/api/", apiHandler)
+	mux.Handle("GET /healthz", apiHandler)
+	mux.Handle("GET /openapi.json", apiHandler)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", srv.Pages(web.Handler(live, svc, policy, today, web.WithContext(ctx))))
 
 	errc := make(chan error, 3)
 	if !*noCollector && *secret == "" {
@@ -191,7 +196,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "arkeep serve: listening on http://%s (API /api/v1, metrics /metrics)\n", ln.Addr())
+	fmt.Fprintf(stderr, "arkeep serve: listening on http://%s (pages /, API /api/v1, metrics /metrics)\n", ln.Addr())
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { errc <- hs.Serve(ln) }()
 	select {
