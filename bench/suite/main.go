@@ -1,0 +1,370 @@
+// Command suite measures arkeep against the raw limits of its parts, in one run on one
+// machine, and prints each figure next to its baseline and the ratio:
+//
+//	P1 batch ingest events/s            vs raw JetStream async publish (same server config)
+//	P2 API command latency p50/p99      vs raw synchronous JetStream publish
+//	P3 projection rebuild from zero     vs raw ordered-consumer replay of the same stream
+//	P4 ageing + bad-debt report         vs the same report as SQL in PostgreSQL (with -psql)
+//	P5 projection heap per open invoice (goal ≤ 400 bytes)
+//	P6 ingest events/s with fsync on    (goal ≥ 50k/s)
+//
+// for each size (10k, 100k, 1M), so superlinear costs show. Run: bench/run.sh (it
+// starts PostgreSQL) or go run ./bench/suite -sizes 10000,100000.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/arkeep/arkeep/api"
+	"github.com/arkeep/arkeep/bench/ledgergen"
+	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/ledger"
+	"github.com/arkeep/arkeep/projections"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/shopspring/decimal"
+)
+
+func main() {
+	sizes := flag.String("sizes", "10000,100000", "ledger sizes (commands for P1–P3, open invoices for P4–P5), comma-separated; 1000000 for the full run")
+	psql := flag.String("psql", "", "psql command line for P4's baseline, e.g. \"psql -h /tmp -p 54329 -U postgres\"; empty: skip the SQL baseline")
+	latencyN := flag.Int("latency-n", 1000, "P2: commands sent one at a time")
+	flag.Parse()
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 100 {
+			fmt.Fprintf(os.Stderr, "suite: bad size %q\n", s)
+			os.Exit(2)
+		}
+		ns = append(ns, n)
+	}
+	fmt.Printf("arkeep bench suite — %s, %d CPUs, fsync on every write\n\n", runtime.Version(), runtime.NumCPU())
+	fmt.Println("| size | figure | arkeep | baseline | ratio | goal |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, n := range ns {
+		if err := runSize(n, *psql, *latencyN); err != nil {
+			fmt.Fprintln(os.Stderr, "suite:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func row(n int, figure, arkeep, baseline, ratio, goal string) {
+	fmt.Printf("| %d | %s | %s | %s | %s | %s |\n", n, figure, arkeep, baseline, ratio, goal)
+}
+
+func runSize(n int, psql string, latencyN int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "arkeep-suite-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// P4/P5 first, while nothing else is on the heap: n open invoices folded in memory.
+	if err := reportAndMemory(n, psql, dir); err != nil {
+		return err
+	}
+
+	// P1/P6: import a generated ledger of n commands.
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	ledgergen.Generate(w, n, max(10, n/100), 1)
+	w.Flush()
+	env, err := start(ctx, filepath.Join(dir, "a"))
+	if err != nil {
+		return err
+	}
+	defer env.stop()
+	svc := ledger.New(env.st, time.Now)
+	if err := svc.Load(ctx); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	stats, refusals, err := svc.Import(ctx, bytes.NewReader(buf.Bytes()), ledger.ImportOptions{})
+	importDur := time.Since(t0)
+	if err != nil || len(refusals) > 0 {
+		return fmt.Errorf("import: %v (%d refused)", err, len(refusals))
+	}
+	info, err := env.st.StreamInfo(ctx)
+	if err != nil {
+		return err
+	}
+	msgs := info.State.Msgs
+	avg := int(info.State.Bytes / max(msgs, 1))
+	rawEnv, err := start(ctx, filepath.Join(dir, "raw"))
+	if err != nil {
+		return err
+	}
+	rawDur, err := publishAsync(ctx, rawEnv.js, avg, int(msgs))
+	rawEnv.stop()
+	if err != nil {
+		return err
+	}
+	evs := float64(stats.Events) / importDur.Seconds()
+	raw := float64(msgs) / rawDur.Seconds()
+	row(n, "P1 ingest events/s", f0(evs), f0(raw)+" msgs/s", f2(evs/raw), "≥ 1.0")
+	row(n, "P6 ingest events/s (fsync)", f0(evs), "50000", f2(evs/50000), "≥ 50k/s")
+
+	// P3: rebuild the projection from zero vs a raw replay of the same stream.
+	t1 := time.Now()
+	if _, err := env.st.Replay(ctx, 0, func(eventstore.Msg) error { return nil }); err != nil {
+		return err
+	}
+	replayDur := time.Since(t1)
+	t2 := time.Now()
+	if _, _, err := projections.Fold(ctx, env.st, time.Time{}); err != nil {
+		return err
+	}
+	foldDur := time.Since(t2)
+	row(n, "P3 rebuild events/s", f0(float64(stats.Events)/foldDur.Seconds()), f0(float64(msgs)/replayDur.Seconds())+" msgs/s replayed",
+		f2(replayDur.Seconds()/foldDur.Seconds()), "≥ 0.5")
+
+	// P2: single-command latency through the API vs a raw synchronous publish.
+	return latency(ctx, n, env, svc, latencyN)
+}
+
+type storeEnv struct {
+	st   *eventstore.Store
+	js   jetstream.JetStream
+	stop func()
+}
+
+func start(ctx context.Context, dir string) (*storeEnv, error) {
+	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: dir, SyncAlways: true})
+	if err != nil {
+		return nil, err
+	}
+	nc, err := eventstore.ConnectEmbedded(srv)
+	if err != nil {
+		return nil, err
+	}
+	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	return &storeEnv{st: st, js: js, stop: func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() }}, nil
+}
+
+// publishAsync is P1's baseline: n async publishes of size bytes, at most 4000 in flight.
+func publishAsync(ctx context.Context, js jetstream.JetStream, size, n int) (time.Duration, error) {
+	payload := bytes.Repeat([]byte("x"), size)
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		if _, err := js.PublishAsync(fmt.Sprintf("ar.acct.raw%d", i%1000), payload); err != nil {
+			return 0, err
+		}
+		if js.PublishAsyncPending() >= 4000 {
+			<-js.PublishAsyncComplete()
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(10 * time.Minute):
+		return 0, fmt.Errorf("raw publish: acknowledgements did not arrive")
+	}
+	return time.Since(t0), nil
+}
+
+func latency(ctx context.Context, n int, env *storeEnv, svc *ledger.Service, count int) error {
+	live, err := projections.StartLive(ctx, env.st)
+	if err != nil {
+		return err
+	}
+	tokens, err := api.NewTokens(map[string]api.Role{"bench-token-0123456789": api.RoleAdmin})
+	if err != nil {
+		return err
+	}
+	s := &api.Server{Service: svc, Live: live, Store: env.st, Policy: domain.DefaultPolicy(),
+		Today: func() domain.Date { return domain.MustDate("2027-01-01") }, Tokens: tokens}
+	hs := httptest.NewServer(s.Handler(nil))
+	defer hs.Close()
+	var lat []time.Duration
+	size := 0
+	for i := 0; i < count; i++ {
+		body := fmt.Sprintf(`{"cmd":"RecordPayment","id":"lat-%d-%d","on":"2026-06-01","payment":"PAY-LAT-%d-%d","customer":"C%05d","amount":"1.00","currency":"CNY"}`,
+			n, i, n, i, i%max(10, n/100))
+		size = len(body)
+		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/v1/commands", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer bench-token-0123456789")
+		t0 := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("API answered %s", resp.Status)
+		}
+	}
+	var rawLat []time.Duration
+	payload := bytes.Repeat([]byte("x"), size*2) // a commit is about twice the command
+	for i := 0; i < count; i++ {
+		t0 := time.Now()
+		if _, err := env.js.Publish(ctx, fmt.Sprintf("ar.acct.lat%d", i%100), payload); err != nil {
+			return err
+		}
+		rawLat = append(rawLat, time.Since(t0))
+	}
+	p50, p99 := pct(lat, 50), pct(lat, 99)
+	r50, r99 := pct(rawLat, 50), pct(rawLat, 99)
+	row(n, "P2 API latency p50", p50.String(), r50.String()+" sync publish", f2(float64(p50)/float64(r50))+"×", "≤ 2×")
+	row(n, "P2 API latency p99", p99.String(), r99.String()+" sync publish", f2(float64(p99)/float64(r99))+"×", "≤ 2×")
+	return nil
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+// openBooks folds n open invoices (100 per customer, CNY, due dates spread over two
+// years, a tenth partly paid) straight into books, as the projection would.
+func openBooks(n int) *domain.Books {
+	b := domain.NewBooks()
+	cny := domain.MustCurrency("CNY")
+	start := domain.MustDate("2025-01-01")
+	customers := max(1, n/100)
+	for c := 0; c < customers; c++ {
+		id := fmt.Sprintf("C%06d", c)
+		b.ApplyCommand(id, "reg", "h", []domain.Event{domain.CustomerRegistered{On: start, Customer: id, Name: id, Grade: 1 + c%5, TermsDays: 30, Collector: "col"}})
+	}
+	for i := 0; i < n; i++ {
+		cust := fmt.Sprintf("C%06d", i%customers)
+		on := start.AddDays(i % 700)
+		inv := fmt.Sprintf("INV%08d", i)
+		amount := decimal.New(int64(1000+i%500000), -2)
+		b.ApplyCommand(cust, "i"+inv, "h", []domain.Event{domain.InvoiceIssued{On: on, Invoice: inv, Amount: amount, Currency: cny, Due: on.AddDays(30)}})
+		if i%10 == 0 {
+			b.ApplyCommand(cust, "p"+inv, "h", []domain.Event{domain.PaymentRecorded{On: on.AddDays(20), Payment: "P" + inv, Amount: decimal.New(500, -2), Currency: cny,
+				Allocations: []domain.Allocation{{Invoice: inv, Amount: decimal.New(500, -2), Explicit: true}}, Unapplied: decimal.Zero}})
+		}
+	}
+	return b
+}
+
+func reportAndMemory(n int, psql, dir string) error {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	books := openBooks(n)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perInvoice := float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+	row(n, "P5 heap per open invoice", f0(perInvoice)+" B", "400 B", f2(perInvoice/400), "≤ 400 B")
+
+	asOf := domain.MustDate("2026-12-31")
+	runs := max(3, min(30, 3_000_000/n))
+	var times []time.Duration
+	for i := 0; i < runs; i++ {
+		t0 := time.Now()
+		projections.Ageing(books, asOf, projections.BasisDue, projections.DefaultBuckets())
+		projections.BadDebt(books, asOf)
+		times = append(times, time.Since(t0))
+	}
+	p50, p99 := pct(times, 50), pct(times, 99)
+	if psql == "" {
+		row(n, "P4 ageing+baddebt p50", p50.String(), "(no -psql)", "–", "≥ 100× faster")
+		row(n, "P4 ageing+baddebt p99", p99.String(), "", "", "")
+		runtime.KeepAlive(books)
+		return nil
+	}
+	sqlDur, err := sqlBaseline(psql, n, dir)
+	if err != nil {
+		return err
+	}
+	row(n, "P4 ageing+baddebt p50", p50.String(), sqlDur.String()+" PostgreSQL", f0(float64(sqlDur)/float64(p50))+"× faster", "≥ 100× faster")
+	row(n, "P4 ageing+baddebt p99", p99.String(), "", "", "")
+	runtime.KeepAlive(books)
+	return nil
+}
+
+// sqlBaseline loads the same invoices and payments into a payment-ledger table and
+// times the ageing and bad-debt queries the way an ERP computes them: sums over the
+// ledger grouped by invoice, bucketed by days past due.
+func sqlBaseline(psql string, n int, dir string) (time.Duration, error) {
+	csv := filepath.Join(dir, "ledger.csv")
+	f, err := os.Create(csv)
+	if err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriter(f)
+	start := domain.MustDate("2025-01-01")
+	customers := max(1, n/100)
+	for i := 0; i < n; i++ {
+		on := start.AddDays(i % 700)
+		fmt.Fprintf(bw, "INV%08d,C%06d,CNY,%s,%s,%d.%02d\n", i, i%customers, on, on.AddDays(30), (1000+i%500000)/100, (1000+i%500000)%100)
+		if i%10 == 0 {
+			fmt.Fprintf(bw, "INV%08d,C%06d,CNY,%s,%s,-5.00\n", i, i%customers, on.AddDays(20), on.AddDays(30))
+		}
+	}
+	bw.Flush()
+	f.Close()
+	os.Chmod(dir, 0o755)
+	os.Chmod(csv, 0o644)
+	setup := fmt.Sprintf(`DROP TABLE IF EXISTS ar_ledger;
+CREATE TABLE ar_ledger (invoice text, customer text, currency text, on_date date, due date, amount numeric(18,2));
+\copy ar_ledger FROM '%s' WITH (FORMAT csv)
+CREATE INDEX ON ar_ledger (invoice); ANALYZE ar_ledger;`, csv)
+	if out, err := runPsql(psql, setup); err != nil {
+		return 0, fmt.Errorf("psql setup: %v: %s", err, out)
+	}
+	query := `WITH inv AS (
+  SELECT invoice, customer, currency, min(due) AS due, sum(amount) AS outstanding
+  FROM ar_ledger WHERE on_date <= DATE '2026-12-31' GROUP BY invoice, customer, currency)
+SELECT currency, customer,
+  sum(CASE WHEN DATE '2026-12-31' - due <= 0 THEN outstanding ELSE 0 END),
+  sum(CASE WHEN DATE '2026-12-31' - due BETWEEN 1 AND 30 THEN outstanding ELSE 0 END),
+  sum(CASE WHEN DATE '2026-12-31' - due BETWEEN 31 AND 60 THEN outstanding ELSE 0 END),
+  sum(CASE WHEN DATE '2026-12-31' - due BETWEEN 61 AND 90 THEN outstanding ELSE 0 END),
+  sum(CASE WHEN DATE '2026-12-31' - due BETWEEN 91 AND 180 THEN outstanding ELSE 0 END),
+  sum(CASE WHEN DATE '2026-12-31' - due > 180 THEN outstanding ELSE 0 END)
+FROM inv WHERE outstanding > 0 GROUP BY currency, customer ORDER BY currency, customer;
+WITH inv AS (
+  SELECT invoice, customer, currency, min(due) AS due, sum(amount) AS outstanding
+  FROM ar_ledger WHERE on_date <= DATE '2026-12-31' GROUP BY invoice, customer, currency)
+SELECT currency, invoice, customer, due, outstanding FROM inv
+WHERE outstanding > 0 AND DATE '2026-12-31' > due + INTERVAL '6 months' ORDER BY currency, invoice;`
+	best := time.Duration(0)
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		if out, err := runPsql(psql, query); err != nil {
+			return 0, fmt.Errorf("psql query: %v: %s", err, out)
+		}
+		if d := time.Since(t0); best == 0 || d < best {
+			best = d
+		}
+	}
+	return best, nil
+}
+
+func runPsql(psql, script string) ([]byte, error) {
+	args := strings.Fields(psql)
+	cmd := exec.Command(args[0], append(args[1:], "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null")...)
+	cmd.Stdin = strings.NewReader(script)
+	return cmd.CombinedOutput()
+}
+
+func f0(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
