@@ -346,182 +346,177 @@ func (f fields) optList(k string) ([]any, error) {
 	return a, nil
 }
 
+// reader reads fields in order and keeps the first refusal: a builder reads every
+// field it needs and returns r.err once, and later reads after a refusal are no-ops,
+// so the refusal names the first bad field in reading order.
+type reader struct {
+	f   fields
+	err error
+}
+
+func (r *reader) keep(err error) bool {
+	if r.err == nil && err != nil {
+		r.err = err
+	}
+	return r.err == nil
+}
+
+// fail records a refusal of the builder's own.
+func (r *reader) fail(field, format string, args ...any) {
+	r.keep(domain.Invalidf(field, format, args...))
+}
+
+func readWith[T any](r *reader, read func() (T, error)) T {
+	var zero T
+	if r.err != nil {
+		return zero
+	}
+	v, err := read()
+	if !r.keep(err) {
+		return zero
+	}
+	return v
+}
+
+func (r *reader) id(k string) string { return readWith(r, func() (string, error) { return r.f.id(k) }) }
+func (r *reader) str(k string) string {
+	return readWith(r, func() (string, error) { return r.f.str(k) })
+}
+func (r *reader) optID(k string) string {
+	return readWith(r, func() (string, error) { return r.f.optID(k) })
+}
+func (r *reader) optText(k string) string {
+	return readWith(r, func() (string, error) { return r.f.optText(k) })
+}
+func (r *reader) date(k string) domain.Date {
+	return readWith(r, func() (domain.Date, error) { return r.f.date(k) })
+}
+func (r *reader) optDate(k string) domain.Date {
+	if r.err != nil {
+		return domain.NoDate // NoDate, not the zero Date (1970-01-01)
+	}
+	return readWith(r, func() (domain.Date, error) { return r.f.optDate(k) })
+}
+func (r *reader) currency(k string) domain.Currency {
+	return readWith(r, func() (domain.Currency, error) { return r.f.currency(k) })
+}
+func (r *reader) amount(k string, c domain.Currency) decimal.Decimal {
+	return readWith(r, func() (decimal.Decimal, error) { return r.f.amount(k, c) })
+}
+func (r *reader) decimalString(k string) string {
+	return readWith(r, func() (string, error) { return r.f.decimalString(k) })
+}
+func (r *reader) integer(k string, lo, hi int) int {
+	return readWith(r, func() (int, error) { return r.f.integer(k, lo, hi) })
+}
+func (r *reader) optBool(k string) bool {
+	return readWith(r, func() (bool, error) { return r.f.optBool(k) })
+}
+func (r *reader) optList(k string) []any {
+	return readWith(r, func() ([]any, error) { return r.f.optList(k) })
+}
+
+// result returns the command, or the first refusal.
+func result[C domain.Command](c C, r *reader) (domain.Command, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	return c, nil
+}
+
 // --- builders ---------------------------------------------------------------------
 
 func buildRegisterCustomer(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.RegisterCustomer{Meta: meta}
-	var err error
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
-	}
-	if c.Name, err = f.str("name"); err != nil {
-		return nil, err
-	}
-	if c.Grade, err = f.integer("grade", 1, 5); err != nil {
-		return nil, err
-	}
-	if c.TermsDays, err = f.integer("terms_days", 0, 3650); err != nil {
-		return nil, err
-	}
-	if c.Collector, err = f.str("collector"); err != nil {
-		return nil, err
-	}
-	if c.Email, err = f.optID("email"); err != nil {
-		return nil, err
-	}
-	if c.Email != "" {
+	r := &reader{f: f}
+	c := &domain.RegisterCustomer{Meta: meta, Customer: r.id("customer"), Name: r.str("name"),
+		Grade: r.integer("grade", 1, 5), TermsDays: r.integer("terms_days", 0, 3650), Collector: r.str("collector")}
+	if c.Email = r.optID("email"); c.Email != "" {
 		at := strings.Index(c.Email, "@")
 		if at <= 0 || at == len(c.Email)-1 || strings.Count(c.Email, "@") != 1 || strings.ContainsAny(c.Email, " \t\r\n") {
-			return nil, domain.Invalidf("email", "%q is not an email address (name@example.com)", c.Email)
+			r.fail("email", "%q is not an email address (name@example.com)", c.Email)
 		}
 	}
-	if c.Phone, err = f.optText("phone"); err != nil {
-		return nil, err
-	}
-	if c.Webhook, err = f.optID("webhook"); err != nil {
-		return nil, err
-	}
-	if c.Webhook != "" {
+	c.Phone = r.optText("phone")
+	if c.Webhook = r.optID("webhook"); c.Webhook != "" {
 		u, perr := url.Parse(c.Webhook)
 		if perr != nil || !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, domain.Invalidf("webhook", "%q is not an absolute http:// or https:// URL", c.Webhook)
+			r.fail("webhook", "%q is not an absolute http:// or https:// URL", c.Webhook)
 		}
 	}
-	return c, nil
+	return result(c, r)
 }
 
 var keyIndicators = []string{"annual_sales", "monthly_sales", "payment_method", "payment_record"}
 
 func buildAssessCredit(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.AssessCredit{Meta: meta}
-	var err error
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
-	}
-	key, err := f.object("key")
-	if err != nil {
-		return nil, err
-	}
-	if err := key.only(keyIndicators); err != nil {
-		return nil, err
-	}
-	for i, dst := range []*domain.Rating{&c.Key.AnnualSales, &c.Key.MonthlySales, &c.Key.PaymentMethod, &c.Key.PaymentRecord} {
-		if *dst, err = key.rating(keyIndicators[i]); err != nil {
-			return nil, err
+	r := &reader{f: f}
+	c := &domain.AssessCredit{Meta: meta, Customer: r.id("customer")}
+	key := readWith(r, func() (fields, error) { return f.object("key") })
+	if r.keep(key.only(keyIndicators)) {
+		for i, dst := range []*domain.Rating{&c.Key.AnnualSales, &c.Key.MonthlySales, &c.Key.PaymentMethod, &c.Key.PaymentRecord} {
+			*dst = readWith(r, func() (domain.Rating, error) { return key.rating(keyIndicators[i]) })
 		}
 	}
-	other, err := f.optList("other")
-	if err != nil {
-		return nil, err
-	}
-	for i, v := range other {
+	for i, v := range r.optList("other") {
 		name := "other[" + strconv.Itoa(i) + "]"
 		s, ok := v.(string)
 		if !ok {
-			return nil, domain.Invalidf(name, "must be \"A\", \"B\" or \"C\", not %s", jsonKind(v))
+			r.fail(name, "must be \"A\", \"B\" or \"C\", not %s", jsonKind(v))
+			break
 		}
-		r, err := domain.ParseRating(s)
+		rt, err := domain.ParseRating(s)
 		if err != nil {
-			return nil, domain.Invalidf(name, "%s", err.Error())
+			r.fail(name, "%s", err.Error())
+			break
 		}
-		c.Other = append(c.Other, r)
+		c.Other = append(c.Other, rt)
 	}
-	return c, nil
+	return result(c, r)
 }
 
 func buildIssueInvoice(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.IssueInvoice{Meta: meta}
-	var err error
-	if c.Invoice, err = f.id("invoice"); err != nil {
-		return nil, err
-	}
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
-	}
-	if c.Currency, err = f.currency("currency"); err != nil {
-		return nil, err
-	}
-	if c.Amount, err = f.amount("amount", c.Currency); err != nil {
-		return nil, err
-	}
-	if c.Due, err = f.optDate("due"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	r := &reader{f: f}
+	c := &domain.IssueInvoice{Meta: meta, Invoice: r.id("invoice"), Customer: r.id("customer"), Currency: r.currency("currency")}
+	c.Amount = r.amount("amount", c.Currency)
+	c.Due = r.optDate("due")
+	return result(c, r)
 }
 
 func buildRecordPayment(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.RecordPayment{Meta: meta}
-	var err error
-	if c.Payment, err = f.id("payment"); err != nil {
-		return nil, err
-	}
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
-	}
-	if c.Currency, err = f.currency("currency"); err != nil {
-		return nil, err
-	}
-	if c.Amount, err = f.amount("amount", c.Currency); err != nil {
-		return nil, err
-	}
-	list, err := f.optList("allocations")
-	if err != nil {
-		return nil, err
-	}
-	for i, v := range list {
+	r := &reader{f: f}
+	c := &domain.RecordPayment{Meta: meta, Payment: r.id("payment"), Customer: r.id("customer"), Currency: r.currency("currency")}
+	c.Amount = r.amount("amount", c.Currency)
+	for i, v := range r.optList("allocations") {
 		name := "allocations[" + strconv.Itoa(i) + "]"
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, domain.Invalidf(name, "must be an object {\"invoice\": ..., \"amount\": ...}, not %s", jsonKind(v))
+			r.fail(name, "must be an object {\"invoice\": ..., \"amount\": ...}, not %s", jsonKind(v))
+			break
 		}
-		a := fields{m: m, prefix: name + "."}
-		if err := a.only([]string{"invoice", "amount"}); err != nil {
-			return nil, err
+		line := &reader{f: fields{m: m, prefix: name + "."}}
+		line.keep(line.f.only([]string{"invoice", "amount"}))
+		a := domain.AllocationRequest{Invoice: line.id("invoice")}
+		a.Amount = line.amount("amount", c.Currency)
+		if !r.keep(line.err) {
+			break
 		}
-		var r domain.AllocationRequest
-		if r.Invoice, err = a.id("invoice"); err != nil {
-			return nil, err
-		}
-		if r.Amount, err = a.amount("amount", c.Currency); err != nil {
-			return nil, err
-		}
-		c.Allocations = append(c.Allocations, r)
+		c.Allocations = append(c.Allocations, a)
 	}
-	return c, nil
+	return result(c, r)
 }
 
 func buildIssueCreditNote(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.IssueCreditNote{Meta: meta}
-	var err error
-	if c.CreditNote, err = f.id("credit_note"); err != nil {
-		return nil, err
-	}
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
-	}
-	if c.Currency, err = f.currency("currency"); err != nil {
-		return nil, err
-	}
-	if c.Amount, err = f.amount("amount", c.Currency); err != nil {
-		return nil, err
-	}
-	if c.Invoice, err = f.optID("invoice"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	r := &reader{f: f}
+	c := &domain.IssueCreditNote{Meta: meta, CreditNote: r.id("credit_note"), Customer: r.id("customer"), Currency: r.currency("currency")}
+	c.Amount = r.amount("amount", c.Currency)
+	c.Invoice = r.optID("invoice")
+	return result(c, r)
 }
 
 func buildGrantExtension(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.GrantExtension{Meta: meta}
-	var err error
-	if c.Invoice, err = f.id("invoice"); err != nil {
-		return nil, err
-	}
-	if c.Due, err = f.date("due"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	r := &reader{f: f}
+	c := &domain.GrantExtension{Meta: meta, Invoice: r.id("invoice"), Due: r.date("due")}
+	return result(c, r)
 }
 
 // promiseSyntax is a currency with the most minor digits any currency has: it checks
@@ -529,137 +524,88 @@ func buildGrantExtension(f fields, meta domain.Meta) (domain.Command, error) {
 var promiseSyntax = domain.MustCurrency("CLF")
 
 func buildRecordPromise(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.RecordPromise{Meta: meta}
-	var err error
-	if c.Invoice, err = f.id("invoice"); err != nil {
-		return nil, err
+	r := &reader{f: f}
+	c := &domain.RecordPromise{Meta: meta, Invoice: r.id("invoice"), Promised: r.date("promised"), Amount: r.decimalString("amount")}
+	if r.err == nil {
+		if _, err := domain.ParseAmount(c.Amount, promiseSyntax); err != nil {
+			r.fail("amount", "%s", err.Error())
+		}
 	}
-	if c.Promised, err = f.date("promised"); err != nil {
-		return nil, err
-	}
-	if c.Amount, err = f.decimalString("amount"); err != nil {
-		return nil, err
-	}
-	if _, err := domain.ParseAmount(c.Amount, promiseSyntax); err != nil {
-		return nil, domain.Invalidf("amount", "%s", err.Error())
-	}
-	return c, nil
+	return result(c, r)
 }
 
 func disputeFields(f fields) (invoice, reason string, err error) {
-	if invoice, err = f.id("invoice"); err != nil {
-		return "", "", err
-	}
-	if reason, err = f.optText("reason"); err != nil {
-		return "", "", err
-	}
-	return invoice, reason, nil
+	r := &reader{f: f}
+	invoice, reason = r.id("invoice"), r.optText("reason")
+	return invoice, reason, r.err
 }
 
 func buildWriteOff(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.WriteOff{Meta: meta}
-	var err error
-	if c.Invoice, err = f.id("invoice"); err != nil {
-		return nil, err
+	r := &reader{f: f}
+	c := &domain.WriteOff{Meta: meta, Invoice: r.id("invoice")}
+	if s := r.str("reason"); r.err == nil {
+		var err error
+		if c.Reason, err = domain.ParseWriteOffReason(s); err != nil {
+			r.fail("reason", "%s", err.Error())
+		}
 	}
-	s, err := f.str("reason")
-	if err != nil {
-		return nil, err
-	}
-	if c.Reason, err = domain.ParseWriteOffReason(s); err != nil {
-		return nil, domain.Invalidf("reason", "%s", err.Error())
-	}
-	if c.Force, err = f.optBool("force"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	c.Force = r.optBool("force")
+	return result(c, r)
 }
 
 func buildRecordAction(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.RecordAction{Meta: meta}
-	var err error
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
+	r := &reader{f: f}
+	c := &domain.RecordAction{Meta: meta, Customer: r.id("customer"), Invoice: r.optID("invoice")}
+	if s := r.str("action"); r.err == nil {
+		var err error
+		if c.Action, err = domain.ParseAction(s); err != nil {
+			r.fail("action", "%s", err.Error())
+		}
 	}
-	if c.Invoice, err = f.optID("invoice"); err != nil {
-		return nil, err
-	}
-	s, err := f.str("action")
-	if err != nil {
-		return nil, err
-	}
-	if c.Action, err = domain.ParseAction(s); err != nil {
-		return nil, domain.Invalidf("action", "%s", err.Error())
-	}
-	if c.Outcome, err = f.optText("outcome"); err != nil {
-		return nil, err
-	}
-	if c.Note, err = f.optText("note"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	c.Outcome, c.Note = r.optText("outcome"), r.optText("note")
+	return result(c, r)
 }
 
 func buildAgreePriceProtection(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.AgreePriceProtection{Meta: meta}
-	var err error
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
+	r := &reader{f: f}
+	c := &domain.AgreePriceProtection{Meta: meta, Customer: r.id("customer")}
+	if s := r.decimalString("fund_rate"); r.err == nil {
+		var err error
+		if c.Rate, err = domain.ParseRate(s); err != nil {
+			r.fail("fund_rate", "%s (a rate from 0 to below 1, at most 6 decimals)", err.Error())
+		}
 	}
-	s, err := f.decimalString("fund_rate")
-	if err != nil {
-		return nil, err
-	}
-	if c.Rate, err = domain.ParseRate(s); err != nil {
-		return nil, domain.Invalidf("fund_rate", "%s (a rate from 0 to below 1, at most 6 decimals)", err.Error())
-	}
-	return c, nil
+	return result(c, r)
 }
 
 func buildReportViolation(f fields, meta domain.Meta) (domain.Command, error) {
-	c := &domain.ReportViolation{Meta: meta}
-	var err error
-	if c.Violation, err = f.id("violation"); err != nil {
-		return nil, err
-	}
-	if c.Customer, err = f.id("customer"); err != nil {
-		return nil, err
-	}
+	r := &reader{f: f}
+	c := &domain.ReportViolation{Meta: meta, Violation: r.id("violation"), Customer: r.id("customer")}
 	_, hasReporter := f.get("reporter")
 	_, hasName := f.get("reporter_name")
 	switch {
+	case r.err != nil:
 	case hasReporter && hasName:
-		return nil, domain.Invalidf("reporter", "give either reporter (a customer id) or reporter_name (an outside person), not both")
+		r.fail("reporter", "give either reporter (a customer id) or reporter_name (an outside person), not both")
 	case !hasReporter && !hasName:
-		return nil, domain.Invalidf("reporter", "required: give reporter (a customer id) or reporter_name (an outside person)")
+		r.fail("reporter", "required: give reporter (a customer id) or reporter_name (an outside person)")
 	case hasReporter:
-		if c.Reporter, err = f.id("reporter"); err != nil {
-			return nil, err
-		}
+		c.Reporter = r.id("reporter")
 	default:
-		if c.ReporterName, err = f.str("reporter_name"); err != nil {
-			return nil, err
-		}
+		c.ReporterName = r.str("reporter_name")
 	}
-	if c.OccurredOn, err = f.date("occurred_on"); err != nil {
-		return nil, err
-	}
-	return c, nil
+	c.OccurredOn = r.date("occurred_on")
+	return result(c, r)
 }
 
 func buildCloseQuarter(f fields, meta domain.Meta) (domain.Command, error) {
+	r := &reader{f: f}
 	c := &domain.CloseQuarter{Meta: meta}
-	s, err := f.str("quarter")
-	if err != nil {
-		return nil, err
+	if s := r.str("quarter"); r.err == nil {
+		var err error
+		if c.Quarter, err = domain.ParseQuarter(s); err != nil {
+			r.fail("quarter", "%s (e.g. 2026Q1)", err.Error())
+		}
 	}
-	// domain.ParseQuarter reads the year with Sscanf, which also takes a sign or a
-	// space ("+026Q1"); insist on four digits here.
-	if len(s) != 6 || strings.Trim(s[:4], "0123456789") != "" {
-		return nil, domain.Invalidf("quarter", "%q is not a quarter of the form YYYYQn (e.g. 2026Q1)", s)
-	}
-	if c.Quarter, err = domain.ParseQuarter(s); err != nil {
-		return nil, domain.Invalidf("quarter", "%s (e.g. 2026Q1)", err.Error())
-	}
-	return c, nil
+	return result(c, r)
 }
