@@ -19,6 +19,14 @@ var (
 	// It needs operator action (more disk or a higher MaxFileStore), retrying
 	// will not help.
 	ErrStoreFull = errors.New("eventstore: store full: JetStream storage limit reached, write refused")
+
+	// ErrUnavailable means the stream could not take the write right now and
+	// did not: no stream leader answered (an election on a cluster), the
+	// expected-sequence check was temporarily unavailable (10163), or an
+	// earlier publish with the same message id is still being stored (10158).
+	// This call wrote nothing; retrying the same command later is safe.
+	// A timeout is not ErrUnavailable: then the write may have landed.
+	ErrUnavailable = errors.New("eventstore: stream temporarily unavailable, nothing written: retry")
 )
 
 // JetStream error codes, from nats-server's errors.json
@@ -31,6 +39,15 @@ const (
 	// JSStreamWrongLastSequenceConstantErr, "wrong last sequence" — the
 	// same failure as reported by replicated (R>1) streams.
 	codeWrongLastSequenceConstant jetstream.ErrorCode = 10164
+
+	// JSStreamExpectedLastSeqPerSubjectNotReady, "expected last sequence per
+	// subject temporarily unavailable" (503): defined by the server, though
+	// 2.14.9 has no code path that sends it.
+	codeExpectedLastSeqNotReady jetstream.ErrorCode = 10163
+	// JSStreamDuplicateMessageConflict, "duplicate message id is in process"
+	// (409): a clustered stream leader got a message id whose first publish
+	// is still being proposed; its outcome is not known yet.
+	codeDuplicateInProcess jetstream.ErrorCode = 10158
 
 	// JSAccountResourcesExceededErr, "resource limits exceeded for account".
 	codeAccountResourcesExceeded jetstream.ErrorCode = 10002
@@ -52,6 +69,10 @@ func mapPublishErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, jetstream.ErrNoStreamResponse) {
+		// Nobody took the request: on a cluster, the stream has no leader.
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	var apiErr *jetstream.APIError
 	if !errors.As(err, &apiErr) {
 		return err
@@ -59,6 +80,8 @@ func mapPublishErr(err error) error {
 	switch apiErr.ErrorCode {
 	case codeWrongLastSequence, codeWrongLastSequenceConstant:
 		return fmt.Errorf("%w: %w", ErrConflict, err)
+	case codeExpectedLastSeqNotReady, codeDuplicateInProcess:
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	case codeAccountResourcesExceeded, codeInsufficientResources,
 		codeMemoryResourcesExceeded, codeStorageResourcesExceeded:
 		return fmt.Errorf("%w: %w", ErrStoreFull, err)

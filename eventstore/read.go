@@ -107,7 +107,10 @@ func (s *Store) readRange(ctx context.Context, filters []string, afterSeq, last 
 	if err != nil {
 		return 0, fmt.Errorf("create ordered consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
+	// PullExpiry: on a cluster the first pull of a new consumer can miss it (it sits on
+	// a replica that was not ready); a short expiry re-issues the pull within a second
+	// instead of after the client's default of about ten.
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch), jetstream.PullExpiry(time.Second))
 	if err != nil {
 		return 0, fmt.Errorf("start reading: %w", err)
 	}

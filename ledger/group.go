@@ -38,6 +38,9 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 			unlock()
 		}
 	}()
+	if err := s.refresh(ctx, scope); err != nil {
+		return results, fill(errs, err)
+	}
 
 	var recs []eventcodec.CommandRecord
 	var accepted []int
@@ -97,11 +100,12 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 			s.books.Drop(scope)
 			delete(s.seqs, scope)
 			delete(s.tentative, scope)
+			s.stale[scope] = true
 			s.mu.Unlock()
 			for _, c := range claimed {
 				_ = s.releaseClaim(context.WithoutCancel(ctx), scope, domain.CommandMeta(c).ID, c)
 			}
-			if cerr := s.catchUp(ctx, scope); cerr != nil {
+			if cerr := s.refresh(ctx, scope); cerr != nil {
 				return results, fill(errs, cerr)
 			}
 			if !errors.Is(err, eventstore.ErrConflict) {

@@ -58,13 +58,17 @@ type Service struct {
 	// tentative marks scopes whose decisions are applied ahead of their group commit;
 	// a concurrent catch-up leaves them alone (their writer re-folds them on failure).
 	tentative map[string]bool
+	// stale marks scopes whose books were dropped to be folded again and whose
+	// re-fold has not finished (the store was unavailable): they are folded before
+	// anything is decided on them.
+	stale map[string]bool
 
 	locks sync.Map // scope -> *sync.Mutex: one command in flight per account
 }
 
 // New returns a service over a store. Call Load before Execute.
 func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, tentative: map[string]bool{}}
+	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, tentative: map[string]bool{}, stale: map[string]bool{}}
 }
 
 // Load folds the whole stream into the service's books.
@@ -167,21 +171,28 @@ func (s *Service) CatchUpAll(ctx context.Context) (bool, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Only what was read counts as seen: a replay cut short must be taken up again
+	// from where it stopped, or the commits after that point would be skipped for good.
+	visited := s.seen
 	_, err = s.store.Replay(ctx, s.seen, func(m eventstore.Msg) error {
-		if !IsCommitSubject(m.Subject) {
-			return nil
+		if IsCommitSubject(m.Subject) {
+			c, err := eventcodec.DecodeCommit(m.Data)
+			if err != nil {
+				return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+			}
+			if !s.tentative[c.Account] {
+				s.applyLocked(m.Seq, c)
+			}
 		}
-		c, err := eventcodec.DecodeCommit(m.Data)
-		if err != nil {
-			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
-		}
-		if !s.tentative[c.Account] {
-			s.applyLocked(m.Seq, c)
-		}
+		visited = m.Seq
 		return nil
 	})
+	if err != nil {
+		s.seen = max(s.seen, visited)
+		return true, err
+	}
 	s.seen = max(s.seen, last)
-	return true, err
+	return true, nil
 }
 
 func (s *Service) execute(ctx context.Context, cmd domain.Command, hash string) (Result, error) {
@@ -254,6 +265,9 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 
 	unlock := s.lock(scope)
 	defer unlock()
+	if err := s.refresh(ctx, scope); err != nil {
+		return Result{}, err
+	}
 	claimed := false // this command holds its entity id's claim
 	release := func() {
 		if claimed {
@@ -377,6 +391,23 @@ func (s *Service) releaseClaim(ctx context.Context, scope, cmdID string, cmd dom
 		return nil
 	}
 	return s.store.Release(ctx, kind, eid, []byte(scope+"\n"+cmdID))
+}
+
+// refresh folds a stale scope again (see Service.stale); the caller holds its lock.
+func (s *Service) refresh(ctx context.Context, scope string) error {
+	s.mu.RLock()
+	stale := s.stale[scope]
+	s.mu.RUnlock()
+	if !stale {
+		return nil
+	}
+	if err := s.catchUp(ctx, scope); err != nil {
+		return fmt.Errorf("account %q must be read again from the store first: %w", scope, err)
+	}
+	s.mu.Lock()
+	delete(s.stale, scope)
+	s.mu.Unlock()
+	return nil
 }
 
 // catchUp folds the commits of a scope written since the last one this service saw.
