@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/arkeep/arkeep/domain"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -44,9 +45,9 @@ const (
 	ChannelWebhook = "webhook"
 	ChannelEmail   = "email"
 	// ChannelManual is recorded (with OutcomeNoContact) for a step that has
-	// no usable contact. The serve command turns it into a manual task for
-	// the account's collector.
-	ChannelManual = "manual"
+	// no usable contact; the schedule turns it into a call for the account's
+	// collector (domain: the no-contact rule of the dunning steps).
+	ChannelManual = domain.ChannelManual
 
 	OutcomeDelivered = "delivered"
 	OutcomeFailed    = "failed"

@@ -128,8 +128,9 @@ type book struct {
 	asOf       Date
 	from, to   Date
 	manualOnly bool
-	settled    map[string]Date // invoice -> SettledOn
-	matched    map[string]bool // manual step ids done
+	settled    map[string]Date           // invoice -> SettledOn
+	matched    map[string]bool           // manual step ids done
+	noContact  map[string][]ReminderSent // invoice -> reminders that found no contact
 }
 
 func (p *Policy) newBook(a *Account, asOf, from, to Date, manualOnly bool) *book {
@@ -137,6 +138,14 @@ func (p *Policy) newBook(a *Account, asOf, from, to Date, manualOnly bool) *book
 		settled: map[string]Date{}}
 	for _, inv := range a.Invoices() {
 		b.settled[inv.ID] = inv.SettledOn()
+	}
+	for _, r := range a.Reminders() {
+		if r.Channel == ChannelManual && r.On <= asOf {
+			if b.noContact == nil {
+				b.noContact = map[string][]ReminderSent{}
+			}
+			b.noContact[r.Invoice] = append(b.noContact[r.Invoice], r)
+		}
 	}
 	b.matched = b.matchActions()
 	return b
@@ -282,6 +291,13 @@ func (b *book) generate(inv *Invoice, from, to Date, manualOnly bool) []Step {
 					src, ap.MoneyOn, ap.Remaining.StringFixed(inv.Currency.Digits()), inv.Currency), src, false)
 			}
 		}
+	}
+
+	// Automatic steps the engine could not send (no email, webhook or phone on the
+	// account) become a manual task: the collector calls instead, on the step's date.
+	for _, r := range b.noContact[inv.ID] {
+		add(ActCall, r.StepDate, fmt.Sprintf("%s of %s could not be sent: no contact on the account; call instead",
+			r.Action, r.StepDate), "", false)
 	}
 
 	// Broken promises.

@@ -453,3 +453,18 @@ func TestAccountStepsOrder(t *testing.T) {
 		"2026-02-01 b direct_demand manual pending",
 	})
 }
+
+func TestNoContactReminderBecomesACall(t *testing.T) {
+	// Given grade 3, due 2026-01-31: the +3 reminder on 02-03 could not be sent.
+	f := customer(t, "C", 3, "ann").invoice("I1", "2026-01-01", "2026-01-31", "100.00")
+	f.Apply(domain.ReminderSent{On: day("2026-02-03"), Step: "I1/reminder/2026-02-03", Invoice: "I1",
+		Action: domain.ActReminder, StepDate: day("2026-02-03"), Channel: domain.ChannelManual, Outcome: "no_contact"})
+	got := policy.Steps(f.Account, f.inv("I1"), day("2026-02-05"), day("2026-02-03"), day("2026-02-03"))
+	sameLines(t, "no contact", show(got), []string{
+		"2026-02-03 I1 call manual pending",
+		"2026-02-03 I1 reminder auto done",
+	})
+	// As of the day before it was recorded, there is no call yet.
+	got = policy.Steps(f.Account, f.inv("I1"), day("2026-02-02"), day("2026-02-03"), day("2026-02-03"))
+	sameLines(t, "before", show(got), []string{"2026-02-03 I1 reminder auto pending"})
+}

@@ -108,3 +108,7 @@ func (r *WriteOffReason) UnmarshalBinary(b []byte) error {
 	*r = p
 	return nil
 }
+
+// ChannelManual is the channel recorded on reminder.sent.v1 when the engine had no
+// contact to send an automatic step to: the step becomes a collector's call.
+const ChannelManual = "manual"
