@@ -3,17 +3,16 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/arkeep/arkeep/internal/stacktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/arkeep/arkeep/api"
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventstore"
-	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
 )
 
@@ -40,30 +39,10 @@ type env struct {
 // newEnv starts everything; mod may change the api.Server before it serves.
 func newEnv(t *testing.T, mod func(*api.Server)) *env {
 	t.Helper()
-	ns, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: t.TempDir(), SyncAlways: true})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	nc, err := eventstore.ConnectEmbedded(ns)
-	if err != nil {
-		t.Fatalf("ConnectEmbedded: %v", err)
-	}
-	t.Cleanup(nc.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatalf("eventstore.Open: %v", err)
-	}
-	svc := ledger.New(st, time.Now)
-	if err := svc.Load(ctx); err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	live, err := projections.StartLive(ctx, st)
-	if err != nil {
-		t.Fatalf("StartLive: %v", err)
-	}
+	stack := stacktest.Start(t, ctx)
+	st, svc, live := stack.Store, stack.Service, stack.Live
 	tokens, err := api.NewTokens(map[string]api.Role{viewerToken: api.RoleViewer, clerkToken: api.RoleClerk, adminToken: api.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package metrics
 import (
 	"bufio"
 	"context"
+	"github.com/arkeep/arkeep/internal/stacktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -35,33 +36,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: t.TempDir(), SyncAlways: true})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		t.Fatalf("ConnectEmbedded: %v", err)
-	}
-	// Cleanups run last-in first-out: stop the projection, close, shut down.
-	t.Cleanup(func() {
-		nc.Close()
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
 	t.Cleanup(cancel)
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatalf("eventstore.Open: %v", err)
-	}
-	svc := ledger.New(st, time.Now)
-	if err := svc.Load(ctx); err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	live, err := projections.StartLive(ctx, st)
-	if err != nil {
-		t.Fatalf("StartLive: %v", err)
-	}
+	stack := stacktest.Start(t, ctx)
+	st, svc, live := stack.Store, stack.Service, stack.Live
 	return &env{t: t, ctx: ctx, st: st, svc: svc, live: live}
 }
 

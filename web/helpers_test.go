@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"github.com/arkeep/arkeep/internal/stacktest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/arkeep/arkeep/batch"
 	"github.com/arkeep/arkeep/domain"
-	"github.com/arkeep/arkeep/eventstore"
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
 	"github.com/arkeep/arkeep/web"
@@ -79,19 +79,8 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	ns, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: t.TempDir(), SyncAlways: true})
-	if err != nil {
-		t.Fatalf("StartEmbedded: %v", err)
-	}
-	nc, err := eventstore.ConnectEmbedded(ns)
-	if err != nil {
-		t.Fatalf("ConnectEmbedded: %v", err)
-	}
-	t.Cleanup(func() { nc.Close(); ns.Shutdown(); ns.WaitForShutdown() })
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatalf("eventstore.Open: %v", err)
-	}
+	stack := stacktest.StartStore(t)
+	st := stack.Store
 	svc := ledger.New(st, time.Now)
 	if err := svc.Load(ctx); err != nil {
 		t.Fatalf("Load: %v", err)

@@ -15,24 +15,22 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/arkeep/arkeep/bench/baseline"
 	"github.com/arkeep/arkeep/bench/ledgergen"
-	"github.com/arkeep/arkeep/eventstore"
 	"github.com/arkeep/arkeep/ledger"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 func main() {
 	n := flag.Int("commands", 100000, "commands in the generated ledger")
-	sync := flag.Bool("sync", true, "SyncAlways on the embedded server (fsync every write)")
 	workers := flag.Int("workers", 64, "import: accounts in flight at once")
 	flag.Parse()
-	if err := run(*n, *sync, *workers); err != nil {
+	if err := run(*n, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, sync bool, workers int) error {
+func run(n int, workers int) error {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
@@ -47,10 +45,11 @@ func run(n int, sync bool, workers int) error {
 	defer os.RemoveAll(dir)
 
 	// arkeep import.
-	st, _, stop, err := open(ctx, filepath.Join(dir, "import"), sync)
+	srv, err := baseline.Start(ctx, filepath.Join(dir, "import"))
 	if err != nil {
 		return err
 	}
+	st, stop := srv.Store, srv.Stop
 	svc := ledger.New(st, time.Now)
 	if err := svc.Load(ctx); err != nil {
 		return err
@@ -73,67 +72,22 @@ func run(n int, sync bool, workers int) error {
 	avg := int(bytesStored / max(msgs, 1))
 
 	// Raw async publish of the same number of same-sized messages.
-	_, js, stop2, err := open(ctx, filepath.Join(dir, "raw"), sync)
+	raw2, err := baseline.Start(ctx, filepath.Join(dir, "raw"))
 	if err != nil {
 		return err
 	}
-	defer stop2()
-	rawDur, err := publishRaw(ctx, js, avg, int(msgs))
+	defer raw2.Stop()
+	rawDur, err := baseline.PublishAsync(ctx, raw2.JS, avg, int(msgs))
 	if err != nil {
 		return err
 	}
 
 	evs := float64(stats.Events) / importDur.Seconds()
 	raw := float64(msgs) / rawDur.Seconds()
-	fmt.Printf("fsync every write: %v\n", sync)
+	fmt.Println("fsync every write: true (both servers)")
 	fmt.Printf("arkeep import : %d commands, %d events, %d stream messages (avg %d B) in %.2fs = %.0f events/s\n",
 		stats.Commands, stats.Events, msgs, avg, importDur.Seconds(), evs)
 	fmt.Printf("raw async pub : %d messages of %d B in %.2fs = %.0f msgs/s\n", msgs, avg, rawDur.Seconds(), raw)
 	fmt.Printf("ratio import events/s ÷ raw msgs/s = %.2f\n", evs/raw)
 	return nil
-}
-
-// publishRaw is the baseline: n async publishes of size bytes to the AR stream, with
-// at most 4000 acknowledgements outstanding, the client's own limit.
-func publishRaw(ctx context.Context, js jetstream.JetStream, size, n int) (time.Duration, error) {
-	payload := bytes.Repeat([]byte("x"), size)
-	t0 := time.Now()
-	for i := 0; i < n; i++ {
-		if _, err := js.PublishAsync(fmt.Sprintf("ar.acct.raw%d", i%1000), payload); err != nil {
-			return 0, err
-		}
-		if js.PublishAsyncPending() >= 4000 {
-			select {
-			case <-js.PublishAsyncComplete():
-			case <-ctx.Done():
-				return 0, ctx.Err()
-			}
-		}
-	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(5 * time.Minute):
-		return 0, fmt.Errorf("raw publish: acknowledgements did not arrive")
-	}
-	return time.Since(t0), nil
-}
-
-func open(ctx context.Context, dir string, sync bool) (*eventstore.Store, jetstream.JetStream, func(), error) {
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: dir, SyncAlways: sync})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return st, js, func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() }, nil
 }

@@ -30,12 +30,12 @@ import (
 	"time"
 
 	"github.com/arkeep/arkeep/api"
+	"github.com/arkeep/arkeep/bench/baseline"
 	"github.com/arkeep/arkeep/bench/ledgergen"
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventstore"
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/shopspring/decimal"
 )
 
@@ -86,12 +86,12 @@ func runSize(n int, psql string, latencyN int) error {
 	w := bufio.NewWriter(&buf)
 	ledgergen.Generate(w, n, max(10, n/100), 1)
 	w.Flush()
-	env, err := start(ctx, filepath.Join(dir, "a"))
+	env, err := baseline.Start(ctx, filepath.Join(dir, "a"))
 	if err != nil {
 		return err
 	}
-	defer env.stop()
-	svc := ledger.New(env.st, time.Now)
+	defer env.Stop()
+	svc := ledger.New(env.Store, time.Now)
 	if err := svc.Load(ctx); err != nil {
 		return err
 	}
@@ -101,18 +101,18 @@ func runSize(n int, psql string, latencyN int) error {
 	if err != nil || len(refusals) > 0 {
 		return fmt.Errorf("import: %v (%d refused)", err, len(refusals))
 	}
-	info, err := env.st.StreamInfo(ctx)
+	info, err := env.Store.StreamInfo(ctx)
 	if err != nil {
 		return err
 	}
 	msgs := info.State.Msgs
 	avg := int(info.State.Bytes / max(msgs, 1))
-	rawEnv, err := start(ctx, filepath.Join(dir, "raw"))
+	rawEnv, err := baseline.Start(ctx, filepath.Join(dir, "raw"))
 	if err != nil {
 		return err
 	}
-	rawDur, err := publishAsync(ctx, rawEnv.js, avg, int(msgs))
-	rawEnv.stop()
+	rawDur, err := baseline.PublishAsync(ctx, rawEnv.JS, avg, int(msgs))
+	rawEnv.Stop()
 	if err != nil {
 		return err
 	}
@@ -123,12 +123,12 @@ func runSize(n int, psql string, latencyN int) error {
 
 	// P3: rebuild the projection from zero vs a raw replay of the same stream.
 	t1 := time.Now()
-	if _, err := env.st.Replay(ctx, 0, func(eventstore.Msg) error { return nil }); err != nil {
+	if _, err := env.Store.Replay(ctx, 0, func(eventstore.Msg) error { return nil }); err != nil {
 		return err
 	}
 	replayDur := time.Since(t1)
 	t2 := time.Now()
-	if _, _, err := projections.Fold(ctx, env.st, time.Time{}); err != nil {
+	if _, _, err := projections.Fold(ctx, env.Store, time.Time{}); err != nil {
 		return err
 	}
 	foldDur := time.Since(t2)
@@ -139,54 +139,8 @@ func runSize(n int, psql string, latencyN int) error {
 	return latency(ctx, n, env, svc, latencyN)
 }
 
-type storeEnv struct {
-	st   *eventstore.Store
-	js   jetstream.JetStream
-	stop func()
-}
-
-func start(ctx context.Context, dir string) (*storeEnv, error) {
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: dir, SyncAlways: true})
-	if err != nil {
-		return nil, err
-	}
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		return nil, err
-	}
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		return nil, err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, err
-	}
-	return &storeEnv{st: st, js: js, stop: func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() }}, nil
-}
-
-// publishAsync is P1's baseline: n async publishes of size bytes, at most 4000 in flight.
-func publishAsync(ctx context.Context, js jetstream.JetStream, size, n int) (time.Duration, error) {
-	payload := bytes.Repeat([]byte("x"), size)
-	t0 := time.Now()
-	for i := 0; i < n; i++ {
-		if _, err := js.PublishAsync(fmt.Sprintf("ar.acct.raw%d", i%1000), payload); err != nil {
-			return 0, err
-		}
-		if js.PublishAsyncPending() >= 4000 {
-			<-js.PublishAsyncComplete()
-		}
-	}
-	select {
-	case <-js.PublishAsyncComplete():
-	case <-time.After(10 * time.Minute):
-		return 0, fmt.Errorf("raw publish: acknowledgements did not arrive")
-	}
-	return time.Since(t0), nil
-}
-
-func latency(ctx context.Context, n int, env *storeEnv, svc *ledger.Service, count int) error {
-	live, err := projections.StartLive(ctx, env.st)
+func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Service, count int) error {
+	live, err := projections.StartLive(ctx, env.Store)
 	if err != nil {
 		return err
 	}
@@ -194,7 +148,7 @@ func latency(ctx context.Context, n int, env *storeEnv, svc *ledger.Service, cou
 	if err != nil {
 		return err
 	}
-	s := &api.Server{Service: svc, Live: live, Store: env.st, Policy: domain.DefaultPolicy(),
+	s := &api.Server{Service: svc, Live: live, Store: env.Store, Policy: domain.DefaultPolicy(),
 		Today: func() domain.Date { return domain.MustDate("2027-01-01") }, Tokens: tokens}
 	hs := httptest.NewServer(s.Handler(nil))
 	defer hs.Close()
@@ -221,7 +175,7 @@ func latency(ctx context.Context, n int, env *storeEnv, svc *ledger.Service, cou
 	payload := bytes.Repeat([]byte("x"), size*2) // a commit is about twice the command
 	for i := 0; i < count; i++ {
 		t0 := time.Now()
-		if _, err := env.js.Publish(ctx, fmt.Sprintf("ar.acct.lat%d", i%100), payload); err != nil {
+		if _, err := env.JS.Publish(ctx, fmt.Sprintf("ar.acct.lat%d", i%100), payload); err != nil {
 			return err
 		}
 		rawLat = append(rawLat, time.Since(t0))
