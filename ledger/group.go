@@ -105,7 +105,9 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 			for _, c := range claimed {
 				_ = s.releaseClaim(context.WithoutCancel(ctx), scope, domain.CommandMeta(c).ID, c)
 			}
-			if cerr := s.refresh(ctx, scope); cerr != nil {
+			// Not under ctx: an import that stops on this very error cancels ctx, and
+			// the account must still be folded back from what is recorded.
+			if cerr := s.refresh(context.WithoutCancel(ctx), scope); cerr != nil {
 				return results, fill(errs, cerr)
 			}
 			if !errors.Is(err, eventstore.ErrConflict) {
