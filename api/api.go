@@ -18,7 +18,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -243,9 +242,12 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request, _ Role) {
 		}
 		asOf = d
 	}
-	build, field, err := reportBuilder(name, q, asOf, s.Policy)
+	build, err := projections.Request{Name: name, AsOf: asOf, Basis: q.Get("basis"), Buckets: q.Get("buckets"),
+		Collector: q.Get("collector"), Holidays: q.Get("holidays"), From: q.Get("from"), To: q.Get("to"),
+		Policy: s.Policy}.Builder()
 	if err != nil {
-		problem(w, http.StatusBadRequest, "bad report request", err.Error(), field, nil)
+		fe, _ := domain.Refusal(err)
+		problem(w, http.StatusBadRequest, "bad report request", fe.Msg, fe.Field, nil)
 		return
 	}
 	digest := queryDigest(name, q, asOf.String())
@@ -280,78 +282,6 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request, _ Role) {
 	}
 	cut, total, _ := paginate(rep, page)
 	writeReport(w, r, cut, &pageInfo{next: page.next(digest, total)})
-}
-
-// reportBuilder checks a report request and returns how to build it from books.
-func reportBuilder(name string, q map[string][]string, asOf domain.Date, p *domain.Policy) (func(*domain.Books) projections.Tabular, string, error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	switch name {
-	case "ageing":
-		basis, bk := projections.BasisDue, projections.DefaultBuckets()
-		var err error
-		if v := get("basis"); v != "" {
-			if basis, err = projections.ParseBasis(v); err != nil {
-				return nil, "basis", err
-			}
-		}
-		if v := get("buckets"); v != "" {
-			if bk, err = projections.ParseBuckets(v); err != nil {
-				return nil, "buckets", err
-			}
-		}
-		return func(b *domain.Books) projections.Tabular { return projections.Ageing(b, asOf, basis, bk) }, "", nil
-	case "baddebt":
-		return func(b *domain.Books) projections.Tabular { return projections.BadDebt(b, asOf) }, "", nil
-	case "fund":
-		return func(b *domain.Books) projections.Tabular { return projections.Funds(b, asOf) }, "", nil
-	case "schedule":
-		return func(b *domain.Books) projections.Tabular { return projections.Schedule(b, p, asOf) }, "", nil
-	case "worklist":
-		collector := get("collector")
-		if collector == "" {
-			return nil, "collector", errors.New("worklist needs collector")
-		}
-		hol := map[domain.Date]bool{}
-		for _, h := range strings.Split(get("holidays"), ",") {
-			if h == "" {
-				continue
-			}
-			d, err := domain.ParseDate(h)
-			if err != nil {
-				return nil, "holidays", err
-			}
-			hol[d] = true
-		}
-		return func(b *domain.Books) projections.Tabular {
-			return projections.Worklist(b, p, collector, asOf, hol)
-		}, "", nil
-	case "kpi":
-		var from, to domain.Date
-		for _, f := range []struct {
-			key string
-			dst *domain.Date
-		}{{"from", &from}, {"to", &to}} {
-			v := get(f.key)
-			if v == "" {
-				return nil, f.key, fmt.Errorf("kpi needs %s (YYYY-MM-DD)", f.key)
-			}
-			d, err := domain.ParseDate(v)
-			if err != nil {
-				return nil, f.key, err
-			}
-			*f.dst = d
-		}
-		if err := projections.KPIRange(from, to); err != nil {
-			return nil, "to", err
-		}
-		return func(b *domain.Books) projections.Tabular { return projections.KPI(b, from, to) }, "", nil
-	}
-	return nil, "name", fmt.Errorf("unknown report %q (ageing, baddebt, fund, schedule, worklist, kpi)", name)
 }
 
 // pageInfo is the paging part of a paginated report answer.

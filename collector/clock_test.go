@@ -38,7 +38,7 @@ func countEvents(t *testing.T, st *eventstore.Store) map[string]int {
 	t.Helper()
 	n := map[string]int{}
 	_, err := st.Replay(ctxT(t), 0, func(m eventstore.Msg) error {
-		if !ledger.IsCommitSubject(m.Subject) {
+		if !eventstore.IsCommitSubject(m.Subject) {
 			return nil
 		}
 		c, err := eventcodec.DecodeCommit(m.Data)

@@ -1,6 +1,11 @@
 package domain
 
-import "github.com/shopspring/decimal"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/shopspring/decimal"
+)
 
 // The methods here answer "as of D" (end of day D): every recorded fact counts from
 // its effective business date.
@@ -81,9 +86,8 @@ func (inv *Invoice) SettledOn() Date {
 		return NoDate
 	}
 	// The day the effective applications reach the amount.
-	apps := make([]Application, len(inv.Apps))
-	copy(apps, inv.Apps)
-	sortApps(apps)
+	apps := slices.Clone(inv.Apps)
+	slices.SortStableFunc(apps, func(x, y Application) int { return cmp.Compare(x.On, y.On) })
 	paid := decimal.Zero
 	for _, ap := range apps {
 		paid = paid.Add(ap.Amount)
@@ -95,14 +99,6 @@ func (inv *Invoice) SettledOn() Date {
 		}
 	}
 	return settled
-}
-
-func sortApps(apps []Application) {
-	for i := 1; i < len(apps); i++ {
-		for j := i; j > 0 && apps[j].On < apps[j-1].On; j-- {
-			apps[j], apps[j-1] = apps[j-1], apps[j]
-		}
-	}
 }
 
 // UnappliedAsOf is the part of the lot received by d and not applied effective by d.

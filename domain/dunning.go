@@ -152,11 +152,13 @@ func (p *Policy) newBook(a *Account, asOf, from, to Date, manualOnly bool) *book
 }
 
 func (b *book) finish(steps []Step) []Step {
-	slices.SortFunc(steps, compareSteps)
+	slices.SortFunc(steps, CompareSteps)
 	return steps
 }
 
-func compareSteps(x, y Step) int {
+// CompareSteps orders steps as the schedule lists them: date, invoice, action, then
+// payment (short-payment notices).
+func CompareSteps(x, y Step) int {
 	if c := cmp.Compare(x.Date, y.Date); c != 0 {
 		return c
 	}
@@ -440,7 +442,7 @@ func (b *book) matchActions() map[string]bool {
 		}
 	}
 	for _, list := range byAction {
-		slices.SortFunc(list, func(x, y *cand) int { return compareSteps(x.step, y.step) })
+		slices.SortFunc(list, func(x, y *cand) int { return CompareSteps(x.step, y.step) })
 	}
 	for _, act := range acts {
 		for _, c := range byAction[act.Action] {

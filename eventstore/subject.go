@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"regexp"
+	"strings"
 )
 
 // Subject layout of the stream. Everything lives under "ar." so one stream
@@ -69,4 +70,10 @@ func IndexSubject(kind, id string) string {
 
 func validKind(kind string) bool {
 	return plainToken.MatchString(kind)
+}
+
+// IsCommitSubject tells commit messages (an account's or the ledger scope's) from
+// index claims, which folds skip.
+func IsCommitSubject(subject string) bool {
+	return subject == LedgerSubject || strings.HasPrefix(subject, "ar.acct.")
 }

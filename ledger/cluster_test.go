@@ -318,7 +318,7 @@ func clCount(t *testing.T, st *eventstore.Store) clTally {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := st.Replay(ctx, 0, func(m eventstore.Msg) error {
-		if !ledger.IsCommitSubject(m.Subject) {
+		if !eventstore.IsCommitSubject(m.Subject) {
 			return nil
 		}
 		c, err := eventcodec.DecodeCommit(m.Data)
@@ -648,7 +648,7 @@ func clPublished(t *testing.T, st *eventstore.Store, from uint64) []clPublish {
 	_, err := st.Replay(ctx, 0, func(m eventstore.Msg) error {
 		p := prev[m.Subject]
 		prev[m.Subject] = m.Seq
-		if m.Seq <= from || !ledger.IsCommitSubject(m.Subject) {
+		if m.Seq <= from || !eventstore.IsCommitSubject(m.Subject) {
 			return nil
 		}
 		c, err := eventcodec.DecodeCommit(m.Data)

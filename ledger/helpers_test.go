@@ -198,7 +198,7 @@ func commits(t *testing.T, st *eventstore.Store) []eventcodec.Commit {
 	t.Helper()
 	var out []eventcodec.Commit
 	_, err := st.Replay(ctxT(t), 0, func(m eventstore.Msg) error {
-		if !ledger.IsCommitSubject(m.Subject) {
+		if !eventstore.IsCommitSubject(m.Subject) {
 			return nil
 		}
 		c, err := eventcodec.DecodeCommit(m.Data)

@@ -75,18 +75,24 @@ func New(store Store, now func() time.Time) *Service {
 func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := s.store.Replay(ctx, 0, func(m eventstore.Msg) error {
-		if !IsCommitSubject(m.Subject) {
-			return nil
-		}
-		c, err := eventcodec.DecodeCommit(m.Data)
-		if err != nil {
-			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
-		}
-		s.applyLocked(m.Seq, c)
-		return nil
-	})
+	_, err := s.store.Replay(ctx, 0, s.foldLocked)
 	return err
+}
+
+// foldLocked folds one stream message: a commit is applied (unless its scope has
+// decisions applied ahead of a group commit: its writer re-folds it), a claim skipped.
+func (s *Service) foldLocked(m eventstore.Msg) error {
+	if !eventstore.IsCommitSubject(m.Subject) {
+		return nil
+	}
+	c, err := eventcodec.DecodeCommit(m.Data)
+	if err != nil {
+		return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+	}
+	if !s.tentative[c.Account] {
+		s.applyLocked(m.Seq, c)
+	}
+	return nil
 }
 
 // LoadFrom starts the books from a snapshot of them folded up to seq (see
@@ -107,11 +113,6 @@ func (s *Service) LoadFrom(ctx context.Context, books *domain.Books, seq uint64,
 	s.mu.Unlock()
 	_, err := s.CatchUpAll(ctx)
 	return err
-}
-
-// IsCommitSubject tells commit messages from index claims.
-func IsCommitSubject(subject string) bool {
-	return subject == eventstore.LedgerSubject || len(subject) > 8 && subject[:8] == "ar.acct."
 }
 
 // applyLocked folds one commit. A commit is applied once even when two paths see it
@@ -175,14 +176,8 @@ func (s *Service) CatchUpAll(ctx context.Context) (bool, error) {
 	// from where it stopped, or the commits after that point would be skipped for good.
 	visited := s.seen
 	_, err = s.store.Replay(ctx, s.seen, func(m eventstore.Msg) error {
-		if IsCommitSubject(m.Subject) {
-			c, err := eventcodec.DecodeCommit(m.Data)
-			if err != nil {
-				return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
-			}
-			if !s.tentative[c.Account] {
-				s.applyLocked(m.Seq, c)
-			}
+		if err := s.foldLocked(m); err != nil {
+			return err
 		}
 		visited = m.Seq
 		return nil
@@ -207,14 +202,6 @@ func (s *Service) execute(ctx context.Context, cmd domain.Command, hash string) 
 	return s.commit(ctx, scope, id, hash, func(b *domain.Books) ([]domain.Event, error) {
 		return b.Account(scope).Decide(cmd, b)
 	}, cmd)
-}
-
-// Route names the account a command concerns (its idempotency scope).
-func (s *Service) Route(cmd domain.Command) (string, error) {
-	if _, ok := cmd.(*domain.CloseQuarter); ok {
-		return "", nil
-	}
-	return s.route(cmd)
 }
 
 func (s *Service) route(cmd domain.Command) (string, error) {
@@ -422,11 +409,9 @@ func (s *Service) catchUp(ctx context.Context, scope string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, m := range msgs {
-		c, err := eventcodec.DecodeCommit(m.Data)
-		if err != nil {
-			return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+		if err := s.foldLocked(m); err != nil {
+			return err
 		}
-		s.applyLocked(m.Seq, c)
 	}
 	return nil
 }

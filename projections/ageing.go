@@ -25,7 +25,7 @@ func ParseBasis(s string) (Basis, error) {
 	case BasisDue, BasisIssue:
 		return Basis(s), nil
 	}
-	return "", fmt.Errorf("basis %q: want due or issue", s)
+	return "", fmt.Errorf("%q: want due or issue", s)
 }
 
 // Buckets are ageing buckets: inclusive upper bounds in days overdue; names are
@@ -44,7 +44,7 @@ func ParseBuckets(s string) (Buckets, error) {
 	for _, p := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil {
-			return Buckets{}, fmt.Errorf("buckets %q: %q is not a whole number of days", s, p)
+			return Buckets{}, fmt.Errorf("%q: %q is not a whole number of days", s, p)
 		}
 		bounds = append(bounds, n)
 	}
@@ -54,13 +54,13 @@ func ParseBuckets(s string) (Buckets, error) {
 // NewBuckets checks bounds: 1 to 12 of them, positive, strictly increasing.
 func NewBuckets(bounds []int) (Buckets, error) {
 	if len(bounds) == 0 || len(bounds) > 12 {
-		return Buckets{}, fmt.Errorf("buckets: want 1 to 12 boundaries, got %d", len(bounds))
+		return Buckets{}, fmt.Errorf("want 1 to 12 boundaries, got %d", len(bounds))
 	}
 	names := []string{"current"}
 	prev := 0
 	for _, b := range bounds {
 		if b <= prev {
-			return Buckets{}, fmt.Errorf("buckets: boundaries must be positive and increasing (%d after %d)", b, prev)
+			return Buckets{}, fmt.Errorf("boundaries must be positive and increasing (%d after %d)", b, prev)
 		}
 		names = append(names, fmt.Sprintf("%d-%d", prev+1, b))
 		prev = b

@@ -1,6 +1,11 @@
 package projections
 
-import "github.com/arkeep/arkeep/domain"
+import (
+	"slices"
+	"strconv"
+
+	"github.com/arkeep/arkeep/domain"
+)
 
 // ScheduleWindow is how far before and after the as-of date the schedule report lists
 // steps (Appendix A: D − 30 to D + 30).
@@ -42,23 +47,7 @@ func Schedule(books *domain.Books, p *domain.Policy, asOf domain.Date) ScheduleR
 	return rep
 }
 
-func sortSteps(steps []domain.Step) {
-	// Accounts are visited in customer order and each account's steps are sorted;
-	// merge them into the report's order: date, invoice, action.
-	less := func(x, y domain.Step) bool {
-		if x.Date != y.Date {
-			return x.Date < y.Date
-		}
-		if x.Invoice != y.Invoice {
-			return x.Invoice < y.Invoice
-		}
-		if x.Action != y.Action {
-			return x.Action.String() < y.Action.String()
-		}
-		return x.Payment < y.Payment
-	}
-	sortSlice(steps, less)
-}
+func sortSteps(steps []domain.Step) { slices.SortStableFunc(steps, domain.CompareSteps) }
 
 // WorklistReport is the Appendix A worklist of one collector for one working day.
 type WorklistReport struct {
@@ -119,7 +108,7 @@ func (r WorklistReport) Rows() [][]string {
 	var rows [][]string
 	for _, c := range r.Contacts {
 		for _, t := range c.Tasks {
-			rows = append(rows, []string{itoa(c.Priority), c.Customer, t.Invoice, t.Action, t.Date})
+			rows = append(rows, []string{strconv.Itoa(c.Priority), c.Customer, t.Invoice, t.Action, t.Date})
 		}
 	}
 	return rows

@@ -6,7 +6,6 @@ package projections
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/arkeep/arkeep/domain"
@@ -31,7 +30,7 @@ func Fold(ctx context.Context, r Replayer, knownAt time.Time) (*domain.Books, ui
 
 // ApplyMsg folds one stream message; index claims are skipped.
 func ApplyMsg(books *domain.Books, m eventstore.Msg, knownAt time.Time) error {
-	if !isCommit(m.Subject) {
+	if !eventstore.IsCommitSubject(m.Subject) {
 		return nil
 	}
 	c, err := eventcodec.DecodeCommit(m.Data)
@@ -45,9 +44,4 @@ func ApplyMsg(books *domain.Books, m eventstore.Msg, knownAt time.Time) error {
 		books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
 	}
 	return nil
-}
-
-// isCommit tells commit subjects (accounts, the ledger scope) from index claims.
-func isCommit(subject string) bool {
-	return subject == eventstore.LedgerSubject || strings.HasPrefix(subject, "ar.acct.")
 }

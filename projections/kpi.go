@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/arkeep/arkeep/domain"
 	"github.com/shopspring/decimal"
@@ -300,8 +301,8 @@ func (r KPIReport) Rows() [][]string {
 		return *s
 	}
 	add := func(m KPIMonth, coll string, c KPICurrency) {
-		rows = append(rows, []string{m.Month, m.From, m.To, itoa(m.Days), coll, c.Currency, c.CreditSales,
-			c.EndingReceivables, c.Collected, c.FellDue, c.Overdue, c.Doubtful, itoa(c.Reminders), opt(c.DSO),
+		rows = append(rows, []string{m.Month, m.From, m.To, strconv.Itoa(m.Days), coll, c.Currency, c.CreditSales,
+			c.EndingReceivables, c.Collected, c.FellDue, c.Overdue, c.Doubtful, strconv.Itoa(c.Reminders), opt(c.DSO),
 			opt(c.CollectionRate), opt(c.OverdueShare), opt(c.DoubtfulShare), opt(c.RemindersPer1000)})
 	}
 	for _, m := range r.Months {

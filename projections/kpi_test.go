@@ -2,6 +2,7 @@ package projections
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/arkeep/arkeep/domain"
@@ -32,7 +33,7 @@ func kpiBooks(t *testing.T) *domain.Books {
 	n := 0
 	rec := func(customer string, events ...domain.Event) {
 		n++
-		b.ApplyCommand(customer, "c"+itoa(n), "h", events)
+		b.ApplyCommand(customer, "c"+strconv.Itoa(n), "h", events)
 	}
 	inv := func(customer, id, on, due, amount string, c domain.Currency) {
 		rec(customer, domain.InvoiceIssued{On: d(on), Invoice: id, Amount: dec(amount), Currency: c, Due: d(due)})

@@ -37,7 +37,7 @@ func startLive(ctx context.Context, w Watcher, books *domain.Books, seq uint64, 
 	l := &Live{changed: make(chan struct{}), subjects: subjects}
 	last, err := w.Replay(ctx, seq, func(m eventstore.Msg) error {
 		at = m.Time
-		if isCommit(m.Subject) {
+		if eventstore.IsCommitSubject(m.Subject) {
 			subjects[m.Subject] = m.Seq
 		}
 		return ApplyMsg(books, m, time.Time{})
@@ -64,7 +64,7 @@ func (l *Live) apply(m eventstore.Msg) {
 		l.err = err
 		return
 	}
-	if isCommit(m.Subject) {
+	if eventstore.IsCommitSubject(m.Subject) {
 		l.subjects[m.Subject] = m.Seq
 	}
 	l.seq, l.at = m.Seq, m.Time

@@ -4,8 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -101,10 +99,4 @@ func (r FundReport) Rows() [][]string {
 		rows = append(rows, []string{f.Customer, f.Quarter, f.Currency, f.Accrued, f.Status, f.Rebated, f.Forfeited, b})
 	}
 	return rows
-}
-
-func itoa(n int) string { return strconv.Itoa(n) }
-
-func sortSlice[T any](s []T, less func(a, b T) bool) {
-	sort.SliceStable(s, func(i, j int) bool { return less(s[i], s[j]) })
 }

@@ -40,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noCollector := fs.Bool("no-collector", false, "do not take reminder jobs on this instance")
 	secret := fs.String("webhook-secret", "", "HMAC-SHA256 key for webhook signatures (env ARKEEP_WEBHOOK_SECRET; on the embedded store, default: DATA/webhook.secret, made on first use)")
 	reportDir := fs.String("report-dir", os.Getenv("ARKEEP_REPORT_DIR"), "write the day's ageing and bad-debt CSVs into `DIR` each morning (env ARKEEP_REPORT_DIR)")
+	holidays := fs.String("holidays", os.Getenv("ARKEEP_HOLIDAYS"), "holidays D1,D2,... skipped by the worklist pages' working days (env ARKEEP_HOLIDAYS)")
 	snapEvery := fs.Duration("snapshot-every", 10*time.Minute, "how often to snapshot the projections (when at least 10000 new messages were folded); 0 = never")
 	smtpAddr := fs.String("smtp", os.Getenv("ARKEEP_SMTP"), "SMTP server host:port for email reminders (env ARKEEP_SMTP)")
 	smtpFrom := fs.String("smtp-from", envOr("ARKEEP_SMTP_FROM", "ar@arkeep.invalid"), "sender address of email reminders")
@@ -51,6 +52,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
+	}
+	hol, err := projections.ParseHolidays(*holidays)
+	if err != nil {
+		return usagef("--holidays: %v", err)
 	}
 	policy := domain.DefaultPolicy()
 	if *policyFile != "" {
@@ -141,7 +146,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mux.Handle("GET /healthz", apiHandler)
 	mux.Handle("GET /openapi.json", apiHandler)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", srv.Pages(web.Handler(live, svc, policy, today, web.WithContext(ctx))))
+	mux.Handle("/", srv.Pages(web.Handler(live, svc, policy, today, web.WithContext(ctx),
+		web.WithHolidays(hol), web.WithActor(signedIn))))
 
 	errc := make(chan error, 3)
 	if !*noCollector && *secret == "" {
@@ -260,4 +266,11 @@ func dataSecret(dir string) (string, error) {
 		return "", fmt.Errorf("webhook secret: %w", err)
 	}
 	return key, nil
+}
+
+// signedIn is the user name a page visitor signed in with (HTTP Basic; the password is
+// the token), written into the note of actions recorded from the worklist page.
+func signedIn(r *http.Request) string {
+	user, _, _ := r.BasicAuth()
+	return user
 }
