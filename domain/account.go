@@ -65,13 +65,11 @@ type linkedCredit struct {
 
 // Invoice is one invoice with every dated fact about it.
 type Invoice struct {
+	// Fields are ordered so that the struct packs into 224 bytes (a million open
+	// invoices are held in memory).
 	ID       string
 	Customer string
-	Currency Currency
 	Amount   decimal.Decimal
-	Issued   Date
-	Due      Date // original due date
-	HasFund  bool
 	FundRate decimal.Decimal
 
 	Extensions []ExtensionGranted
@@ -79,12 +77,21 @@ type Invoice struct {
 	Disputes   []DisputeChange
 	WrittenOff *InvoiceWrittenOff
 	Recoveries []Application
-	Doubtful   bool // InvoiceBecameDoubtful recorded
 
 	// Recorded view.
 	outstanding decimal.Decimal
-	disputed    bool
 	recovered   decimal.Decimal
+	// outstanding in minor units, when it has an exact int64 form (outMinorOK): the
+	// reports sum it without reading the decimal.
+	outMinor int64
+
+	Issued     Date
+	Due        Date // original due date
+	Currency   Currency
+	HasFund    bool
+	Doubtful   bool // InvoiceBecameDoubtful recorded
+	disputed   bool
+	outMinorOK bool
 }
 
 // AppKind says where applied money came from.
@@ -259,6 +266,12 @@ func (a *Account) CreditReviewDue(d Date) bool {
 
 // Outstanding is the invoice's outstanding as recorded (all recorded events).
 func (inv *Invoice) Outstanding() decimal.Decimal { return inv.outstanding }
+
+// setOutstanding changes the recorded outstanding and its minor-unit form together.
+func (inv *Invoice) setOutstanding(d decimal.Decimal) {
+	inv.outstanding = d
+	inv.outMinor, inv.outMinorOK = MinorUnits(d, inv.Currency)
+}
 
 // Disputed reports whether the invoice is disputed as recorded.
 func (inv *Invoice) Disputed() bool { return inv.disputed }

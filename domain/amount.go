@@ -10,7 +10,7 @@ import (
 // point and at most the currency's minor digits, strictly greater than zero. Decimals
 // are counted as written, so "10.000" is refused for CNY even though it equals 10.
 func ParseAmount(s string, c Currency) (decimal.Decimal, error) {
-	d, err := parsePlainDecimal(s, c.digits)
+	d, err := parsePlainDecimal(s, c.Digits())
 	if err != nil {
 		return decimal.Zero, err
 	}
@@ -61,14 +61,32 @@ func parsePlainDecimal(s string, maxDecimals int32) (decimal.Decimal, error) {
 
 // RoundMoney rounds a derived amount once, half away from zero, to the currency's minor
 // digits. shopspring's Round rounds half away from zero.
-func RoundMoney(d decimal.Decimal, c Currency) decimal.Decimal { return d.Round(c.digits) }
+func RoundMoney(d decimal.Decimal, c Currency) decimal.Decimal { return d.Round(c.Digits()) }
 
 // FormatMoney prints an amount with exactly the currency's minor digits and never
 // "-0.00".
 func FormatMoney(d decimal.Decimal, c Currency) string {
-	r := d.Round(c.digits)
+	r := d.Round(c.Digits())
 	if r.IsZero() {
 		r = decimal.Zero
 	}
-	return r.StringFixed(c.digits)
+	return r.StringFixed(c.Digits())
+}
+
+// MinorUnits returns d in minor units of c (cents for CNY) when that is an exact
+// int64 with room to spare for sums (at most 15 digits before scaling). Reports sum
+// such amounts as integers and fall back to decimals for anything else.
+func MinorUnits(d decimal.Decimal, c Currency) (int64, bool) {
+	if d.NumDigits() > 15 {
+		return 0, false
+	}
+	shift := d.Exponent() + c.Digits()
+	if shift < 0 || shift > 3 {
+		return 0, false
+	}
+	v := d.CoefficientInt64()
+	for ; shift > 0; shift-- {
+		v *= 10
+	}
+	return v, true
 }

@@ -36,7 +36,8 @@ func (a *Account) Apply(e Event) {
 		a.grades = append(a.grades, gradeChange{on: e.On, grade: e.Grade})
 	case InvoiceIssued:
 		inv := &Invoice{ID: e.Invoice, Customer: a.id, Currency: e.Currency, Amount: e.Amount,
-			Issued: e.On, Due: e.Due, HasFund: e.HasFund, FundRate: e.FundRate, outstanding: e.Amount}
+			Issued: e.On, Due: e.Due, HasFund: e.HasFund, FundRate: e.FundRate}
+		inv.setOutstanding(e.Amount)
 		a.invoices[e.Invoice] = inv
 		a.invoiceSeq = append(a.invoiceSeq, inv)
 		for _, c := range e.Applied {
@@ -64,7 +65,7 @@ func (a *Account) Apply(e Event) {
 		a.creditNote[e.CreditNote] = true
 		if e.Invoice != "" {
 			inv := a.invoices[e.Invoice]
-			inv.outstanding = inv.outstanding.Sub(e.Amount)
+			inv.setOutstanding(inv.outstanding.Sub(e.Amount))
 			inv.Apps = append(inv.Apps, Application{Source: e.CreditNote, Kind: AppLinkedCredit,
 				On: maxDate(e.On, inv.Issued), MoneyOn: e.On, Amount: e.Amount,
 				Remaining: inv.outstanding, Explicit: true})
@@ -88,7 +89,7 @@ func (a *Account) Apply(e Event) {
 		inv := a.invoices[e.Invoice]
 		w := e
 		inv.WrittenOff = &w
-		inv.outstanding = decimal.Zero
+		inv.setOutstanding(decimal.Zero)
 	case InvoiceBecameDoubtful:
 		a.invoices[e.Invoice].Doubtful = true
 	case PromiseRecorded:
@@ -164,7 +165,7 @@ func (a *Account) applyAllocations(lot *CreditLot, allocs []Allocation) {
 func (a *Account) applyLot(lot *CreditLot, al Allocation) {
 	inv := a.invoices[al.Invoice]
 	on := maxDate(lot.On, inv.Issued)
-	inv.outstanding = inv.outstanding.Sub(al.Amount)
+	inv.setOutstanding(inv.outstanding.Sub(al.Amount))
 	inv.Apps = append(inv.Apps, Application{Source: lot.ID, Kind: lot.Kind, On: on, MoneyOn: lot.On,
 		Amount: al.Amount, Remaining: inv.outstanding, Explicit: al.Explicit})
 	lot.Uses = append(lot.Uses, LotUse{On: on, Amount: al.Amount})

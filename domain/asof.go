@@ -22,6 +22,11 @@ func (inv *Invoice) OutstandingAsOf(d Date) decimal.Decimal {
 	if inv.Issued > d || inv.WrittenOffBy(d) {
 		return decimal.Zero
 	}
+	if inv.WrittenOff == nil && inv.appliedBy(d) {
+		// Every application counts by d: that is the recorded outstanding (amount less
+		// every application), without a subtraction per application.
+		return inv.outstanding
+	}
 	out := inv.Amount
 	for _, ap := range inv.Apps {
 		if ap.On <= d {
@@ -29,6 +34,26 @@ func (inv *Invoice) OutstandingAsOf(d Date) decimal.Decimal {
 		}
 	}
 	return out
+}
+
+// OutstandingMinorAsOf is OutstandingAsOf in minor units, when d is after every
+// application, no write-off is recorded and the amount has an exact int64 form; ok is
+// false otherwise (use OutstandingAsOf). The reports' fast path: it reads no decimal.
+func (inv *Invoice) OutstandingMinorAsOf(d Date) (v int64, ok bool) {
+	if inv.Issued > d || inv.WrittenOff != nil || !inv.outMinorOK || !inv.appliedBy(d) {
+		return 0, false
+	}
+	return inv.outMinor, true
+}
+
+// appliedBy reports whether every application is effective by d.
+func (inv *Invoice) appliedBy(d Date) bool {
+	for _, ap := range inv.Apps {
+		if ap.On > d {
+			return false
+		}
+	}
+	return true
 }
 
 // DueAsOf is the effective due date as of d: the latest extension granted by d, else
@@ -56,7 +81,11 @@ func (inv *Invoice) DisputedOn(d Date) bool {
 
 // DoubtfulSince is the first day the invoice counts as doubtful with the due date in
 // force on d: effective due date + 6 months + 1 day.
-func (inv *Invoice) DoubtfulSince(d Date) Date { return inv.DueAsOf(d).AddMonths(6) + 1 }
+func (inv *Invoice) DoubtfulSince(d Date) Date { return DoubtfulFrom(inv.DueAsOf(d)) }
+
+// DoubtfulFrom is the first day a receivable due on due counts as doubtful: due + 6
+// months + 1 day.
+func DoubtfulFrom(due Date) Date { return due.AddMonths(6) + 1 }
 
 // DoubtfulOn applies the six-month rule: something outstanding, not written off, and d
 // later than the effective due date + 6 months.
@@ -106,6 +135,9 @@ func (l *CreditLot) UnappliedAsOf(d Date) decimal.Decimal {
 	if l.On > d {
 		return decimal.Zero
 	}
+	if l.usedBy(d) {
+		return l.unapplied // the amount less every use, as recorded
+	}
 	left := l.Amount
 	for _, u := range l.Uses {
 		if u.On <= d {
@@ -113,4 +145,14 @@ func (l *CreditLot) UnappliedAsOf(d Date) decimal.Decimal {
 		}
 	}
 	return left
+}
+
+// usedBy reports whether every use of the lot is effective by d.
+func (l *CreditLot) usedBy(d Date) bool {
+	for _, u := range l.Uses {
+		if u.On > d {
+			return false
+		}
+	}
+	return true
 }

@@ -12,6 +12,7 @@ type Books struct {
 	violation map[string]string // violation id -> customer
 	payments  map[string]string // payment id -> customer
 	credits   map[string]string // credit note id -> customer
+	index     invoiceIndex
 }
 
 // NewBooks returns empty books.
@@ -23,6 +24,7 @@ func NewBooks() *Books {
 		violation: map[string]string{},
 		payments:  map[string]string{},
 		credits:   map[string]string{},
+		index:     invoiceIndex{rebuild: true},
 	}
 }
 
@@ -105,6 +107,9 @@ func (b *Books) ApplyCommand(customer, commandID, hash string, events []Event) {
 		switch e := e.(type) {
 		case InvoiceIssued:
 			b.invoices[e.Invoice] = customer
+			if inv, ok := a.invoices[e.Invoice]; ok {
+				b.index.noteIssued(inv)
+			}
 		case PaymentRecorded:
 			b.payments[e.Payment] = customer
 		case CreditNoteIssued:
@@ -148,4 +153,5 @@ func (b *Books) Drop(customer string) {
 		}
 	}
 	delete(b.accounts, customer)
+	b.index.reset()
 }

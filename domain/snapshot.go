@@ -166,7 +166,8 @@ func Restore(s Snapshot) (*Books, error) {
 		}
 		for _, is := range as.Invoices {
 			inv := is.Invoice
-			inv.outstanding, inv.disputed, inv.recovered = is.Outstanding, is.Disputed, is.Recovered
+			inv.disputed, inv.recovered = is.Disputed, is.Recovered
+			inv.setOutstanding(is.Outstanding)
 			a.invoices[inv.ID] = &inv
 			a.invoiceSeq = append(a.invoiceSeq, &inv)
 			b.invoices[inv.ID] = as.ID

@@ -1,0 +1,75 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"sync"
+)
+
+// invoiceIndex keeps every invoice of the books sorted by invoice id, for reports that
+// list invoices in id order (the bad-debt register). Sorting a million ids on every
+// report would cost more than the report itself, so the order is kept up to date
+// lazily: invoices recorded since the last call are sorted on their own and merged in.
+//
+// Folding happens under the owner's write lock, reports under its read lock, and
+// several reports may run at once: the index has its own mutex, and a merge builds a
+// new slice, so a slice handed out earlier is never changed under its reader.
+type invoiceIndex struct {
+	mu      sync.Mutex
+	sorted  []*Invoice
+	added   []*Invoice // recorded since sorted was built
+	rebuild bool       // sorted must be built again from the accounts
+}
+
+func byInvoiceID(x, y *Invoice) int { return strings.Compare(x.ID, y.ID) }
+
+// noteIssued is called by the fold for each invoice it records.
+func (ix *invoiceIndex) noteIssued(inv *Invoice) {
+	ix.mu.Lock()
+	if !ix.rebuild {
+		ix.added = append(ix.added, inv)
+	}
+	ix.mu.Unlock()
+}
+
+// reset drops the index; the next read builds it from the accounts.
+func (ix *invoiceIndex) reset() {
+	ix.mu.Lock()
+	ix.sorted, ix.added, ix.rebuild = nil, nil, true
+	ix.mu.Unlock()
+}
+
+// InvoicesByID returns every invoice of the books in invoice id order. The slice is
+// shared: callers must not change it.
+func (b *Books) InvoicesByID() []*Invoice {
+	ix := &b.index
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.rebuild {
+		all := make([]*Invoice, 0, len(b.invoices))
+		for _, a := range b.accounts {
+			all = append(all, a.invoiceSeq...)
+		}
+		slices.SortFunc(all, byInvoiceID)
+		ix.sorted, ix.added, ix.rebuild = all, nil, false
+		return ix.sorted
+	}
+	if len(ix.added) == 0 {
+		return ix.sorted
+	}
+	slices.SortFunc(ix.added, byInvoiceID)
+	merged := make([]*Invoice, 0, len(ix.sorted)+len(ix.added))
+	i, j := 0, 0
+	for i < len(ix.sorted) && j < len(ix.added) {
+		if ix.sorted[i].ID <= ix.added[j].ID {
+			merged = append(merged, ix.sorted[i])
+			i++
+		} else {
+			merged = append(merged, ix.added[j])
+			j++
+		}
+	}
+	merged = append(append(merged, ix.sorted[i:]...), ix.added[j:]...)
+	ix.sorted, ix.added = merged, nil
+	return ix.sorted
+}
