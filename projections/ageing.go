@@ -141,105 +141,149 @@ type AgeingTotals struct {
 
 type ageSums struct {
 	cur       domain.Currency
-	buckets   []decimal.Decimal
-	unapplied decimal.Decimal
+	buckets   []money
+	unapplied money
 }
 
 func newAgeSums(c domain.Currency, n int) *ageSums {
-	s := &ageSums{cur: c, buckets: make([]decimal.Decimal, n), unapplied: decimal.Zero}
-	for i := range s.buckets {
-		s.buckets[i] = decimal.Zero
-	}
-	return s
+	return &ageSums{cur: c, buckets: make([]money, n)}
 }
 
-func (s *ageSums) total() decimal.Decimal {
-	t := decimal.Zero
+func (s *ageSums) total() money {
+	var t money
 	for _, b := range s.buckets {
-		t = t.Add(b)
+		t.addMoney(b, s.cur.Digits())
 	}
 	return t
 }
 
 func (s *ageSums) add(o *ageSums) {
 	for i := range s.buckets {
-		s.buckets[i] = s.buckets[i].Add(o.buckets[i])
+		s.buckets[i].addMoney(o.buckets[i], s.cur.Digits())
 	}
-	s.unapplied = s.unapplied.Add(o.unapplied)
+	s.unapplied.addMoney(o.unapplied, s.cur.Digits())
+}
+
+func (s *ageSums) empty() bool {
+	return s.total().isZero(s.cur.Digits()) && s.unapplied.isZero(s.cur.Digits())
+}
+
+// ageingPart is the ageing of a run of accounts, per currency code.
+type ageingPart map[string]*ageingCurrency
+
+type ageingCurrency struct {
+	rows   []AgeingRow
+	totals *ageSums
 }
 
 // Ageing computes the ageing of every open receivable as of asOf.
+//
+// The dashboard, the API, the metrics and the daily CSVs run it over every open
+// invoice, so it sums in minor units (money.go) and splits the accounts over the CPUs;
+// each part keeps account order and the parts are joined in order, so the result is
+// that of one pass.
 func Ageing(books *domain.Books, asOf domain.Date, basis Basis, bk Buckets) AgeingReport {
 	n := len(bk.names)
-	perCur := map[string][]AgeingRow{}
-	totals := map[string]*ageSums{}
-	for _, a := range books.Accounts() {
-		sums := AccountAgeing(a, asOf, basis, bk)
-		for code, s := range sums {
-			if s.total().IsZero() && s.unapplied.IsZero() {
-				continue
+	accts := books.Accounts()
+	parts := inParts(len(accts), func(lo, hi int) ageingPart {
+		part := ageingPart{}
+		for _, a := range accts[lo:hi] {
+			for _, s := range accountAgeing(a, asOf, basis, bk) {
+				if s.empty() {
+					continue
+				}
+				c := part[s.cur.Code()]
+				if c == nil {
+					c = &ageingCurrency{totals: newAgeSums(s.cur, n)}
+					part[s.cur.Code()] = c
+				}
+				c.totals.add(s)
+				c.rows = append(c.rows, AgeingRow{Customer: a.ID(), Buckets: amountMap(bk.names, s.buckets, s.cur),
+					Total: s.total().format(s.cur), UnappliedCredit: negated(s.unapplied, s.cur.Digits()).format(s.cur)})
 			}
-			t := totals[code]
-			if t == nil {
-				t = newAgeSums(s.cur, n)
-				totals[code] = t
+		}
+		return part
+	})
+	all := ageingPart{}
+	for _, part := range parts {
+		for code, c := range part {
+			if a := all[code]; a != nil {
+				a.rows = append(a.rows, c.rows...)
+				a.totals.add(c.totals)
+			} else {
+				all[code] = c
 			}
-			t.add(s)
-			perCur[code] = append(perCur[code], AgeingRow{Customer: a.ID(), Buckets: amountMap(bk.names, s.buckets, s.cur),
-				Total: domain.FormatMoney(s.total(), s.cur), UnappliedCredit: domain.FormatMoney(s.unapplied.Neg(), s.cur)})
 		}
 	}
 	rep := AgeingReport{AsOf: asOf.String(), Basis: string(basis), Buckets: bk.names, Currencies: []AgeingCurrency{}}
-	for _, code := range sortedKeys(perCur) {
-		t := totals[code]
-		rep.Currencies = append(rep.Currencies, AgeingCurrency{Currency: code, Customers: perCur[code],
-			Totals: AgeingTotals{Buckets: amountMap(bk.names, t.buckets, t.cur), Total: domain.FormatMoney(t.total(), t.cur),
-				UnappliedCredit: domain.FormatMoney(t.unapplied.Neg(), t.cur)}})
+	for _, code := range sortedKeys(all) {
+		c := all[code]
+		t := c.totals
+		rep.Currencies = append(rep.Currencies, AgeingCurrency{Currency: code, Customers: c.rows,
+			Totals: AgeingTotals{Buckets: amountMap(bk.names, t.buckets, t.cur), Total: t.total().format(t.cur),
+				UnappliedCredit: negated(t.unapplied, t.cur.Digits()).format(t.cur)}})
 	}
 	return rep
 }
 
-// AccountAgeing sums one account's outstanding per currency and bucket, and its
-// unapplied credit, as of asOf.
-func AccountAgeing(a *domain.Account, asOf domain.Date, basis Basis, bk Buckets) map[string]*ageSums {
-	sums := map[string]*ageSums{}
+// negated is -m: unapplied credit is shown as a negative amount. Once per row, so
+// through decimals.
+func negated(m money, digits int32) money {
+	var out money
+	out.addRest(m.value(digits).Neg())
+	return out
+}
+
+// accountAgeing sums one account's outstanding per currency and bucket, and its
+// unapplied credit, as of asOf; currencies in the order the account first used them.
+func accountAgeing(a *domain.Account, asOf domain.Date, basis Basis, bk Buckets) []*ageSums {
+	var sums []*ageSums
 	get := func(c domain.Currency) *ageSums {
-		s := sums[c.Code()]
-		if s == nil {
-			s = newAgeSums(c, len(bk.names))
-			sums[c.Code()] = s
+		for _, s := range sums {
+			if s.cur == c {
+				return s
+			}
 		}
+		s := newAgeSums(c, len(bk.names))
+		sums = append(sums, s)
 		return s
 	}
 	for _, inv := range a.Invoices() {
 		if !inv.IssuedBy(asOf) {
 			continue
 		}
-		out := inv.OutstandingAsOf(asOf)
-		if !out.IsPositive() {
+		minor, fast := inv.OutstandingMinorAsOf(asOf)
+		var out decimal.Decimal
+		if !fast {
+			out = inv.OutstandingAsOf(asOf)
+		}
+		if (fast && minor <= 0) || (!fast && out.Sign() <= 0) {
 			continue
 		}
 		from := inv.DueAsOf(asOf)
 		if basis == BasisIssue {
 			from = inv.Issued
 		}
-		s := get(inv.Currency)
-		i := bk.index(int(asOf - from))
-		s.buckets[i] = s.buckets[i].Add(out)
+		b := &get(inv.Currency).buckets[bk.index(int(asOf-from))]
+		if !fast || !b.addMinor(minor) {
+			if fast {
+				out = inv.OutstandingAsOf(asOf)
+			}
+			b.addRest(out)
+		}
 	}
 	for _, l := range a.Lots() {
 		if u := l.UnappliedAsOf(asOf); !u.IsZero() {
-			s := get(l.Currency)
-			s.unapplied = s.unapplied.Add(u)
+			get(l.Currency).unapplied.add(u, l.Currency)
 		}
 	}
 	return sums
 }
 
-func amountMap(names []string, vals []decimal.Decimal, c domain.Currency) AmountMap {
+func amountMap(names []string, vals []money, c domain.Currency) AmountMap {
 	m := AmountMap{Keys: names, Values: make([]string, len(vals))}
 	for i, v := range vals {
-		m.Values[i] = domain.FormatMoney(v, c)
+		m.Values[i] = v.format(c)
 	}
 	return m
 }

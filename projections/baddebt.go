@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"sort"
-
 	"github.com/arkeep/arkeep/domain"
 	"github.com/shopspring/decimal"
 )
@@ -49,57 +47,103 @@ type BadDebtTotals struct {
 
 type badDebtSums struct {
 	cur                          domain.Currency
-	doubtful, written, recovered decimal.Decimal
+	doubtful, written, recovered money
 	doubtfulRows                 []DoubtfulRow
 	writtenRows                  []WrittenOffRow
 }
 
-// BadDebt lists, per currency, the doubtful invoices and the write-offs as of asOf.
+// BadDebt lists, per currency, the doubtful invoices and the write-offs as of asOf, in
+// invoice id order.
+//
+// Most of a large register is doubtful rows, so the scan runs over the books' invoices
+// already in id order (no sort per report), split over the CPUs in contiguous runs that
+// are joined in order; sums are in minor units and the due-date texts are made once
+// per date (money.go).
 func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
-	per := map[string]*badDebtSums{}
-	get := func(c domain.Currency) *badDebtSums {
-		s := per[c.Code()]
-		if s == nil {
-			s = &badDebtSums{cur: c, doubtful: decimal.Zero, written: decimal.Zero, recovered: decimal.Zero,
-				doubtfulRows: []DoubtfulRow{}, writtenRows: []WrittenOffRow{}}
-			per[c.Code()] = s
+	invoices := books.InvoicesByID()
+	parts := inParts(len(invoices), func(lo, hi int) map[string]*badDebtSums {
+		per := map[string]*badDebtSums{}
+		dates := dueDates{}
+		var amounts texts
+		get := func(c domain.Currency) *badDebtSums {
+			s := per[c.Code()]
+			if s == nil {
+				s = &badDebtSums{cur: c, doubtfulRows: []DoubtfulRow{}, writtenRows: []WrittenOffRow{}}
+				if len(per) == 0 {
+					// Most ledgers are in one currency and a large register is mostly
+					// doubtful rows: room for them all saves copying them while growing.
+					s.doubtfulRows = make([]DoubtfulRow, 0, hi-lo)
+				}
+				per[c.Code()] = s
+			}
+			return s
 		}
-		return s
-	}
-	for _, a := range books.Accounts() {
-		for _, inv := range a.Invoices() {
+		for _, inv := range invoices[lo:hi] {
 			if !inv.IssuedBy(asOf) {
 				continue
 			}
+			digits := inv.Currency.Digits()
 			if inv.WrittenOffBy(asOf) {
 				s := get(inv.Currency)
 				w := inv.WrittenOff
 				rec := inv.RecoveredAsOf(asOf)
-				s.written = s.written.Add(w.Amount)
-				s.recovered = s.recovered.Add(rec)
-				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: a.ID(), On: w.On.String(),
+				s.written.add(w.Amount, inv.Currency)
+				s.recovered.add(rec, inv.Currency)
+				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer, On: w.On.String(),
 					Amount: domain.FormatMoney(w.Amount, inv.Currency), Reason: w.Reason.String(),
 					Recovered: domain.FormatMoney(rec, inv.Currency)})
 				continue
 			}
-			if inv.DoubtfulOn(asOf) {
-				s := get(inv.Currency)
-				out := inv.OutstandingAsOf(asOf)
-				s.doubtful = s.doubtful.Add(out)
-				s.doubtfulRows = append(s.doubtfulRows, DoubtfulRow{Invoice: inv.ID, Customer: a.ID(),
-					Due: inv.DueAsOf(asOf).String(), DoubtfulSince: inv.DoubtfulSince(asOf).String(),
-					Outstanding: domain.FormatMoney(out, inv.Currency)})
+			minor, fast := inv.OutstandingMinorAsOf(asOf)
+			var out decimal.Decimal
+			if !fast {
+				out = inv.OutstandingAsOf(asOf)
 			}
+			if (fast && minor <= 0) || (!fast && out.Sign() <= 0) {
+				continue
+			}
+			due := dates.get(inv.DueAsOf(asOf))
+			if asOf < due.doubtfulSince { // the six-month rule, as domain.Invoice.DoubtfulOn
+				continue
+			}
+			s := get(inv.Currency)
+			var text string
+			if fast {
+				text = amounts.minor(minor, digits)
+				if !s.doubtful.addMinor(minor) {
+					s.doubtful.addRest(inv.OutstandingAsOf(asOf))
+				}
+			} else {
+				text = domain.FormatMoney(out, inv.Currency)
+				s.doubtful.add(out, inv.Currency)
+			}
+			s.doubtfulRows = append(s.doubtfulRows, DoubtfulRow{Invoice: inv.ID, Customer: inv.Customer,
+				Due: due.text, DoubtfulSince: due.sinceText, Outstanding: text})
+		}
+		return per
+	})
+	per := parts[0]
+	for _, part := range parts[1:] {
+		for code, p := range part {
+			s := per[code]
+			if s == nil {
+				per[code] = p
+				continue
+			}
+			d := s.cur.Digits()
+			s.doubtful.addMoney(p.doubtful, d)
+			s.written.addMoney(p.written, d)
+			s.recovered.addMoney(p.recovered, d)
+			s.doubtfulRows = append(s.doubtfulRows, p.doubtfulRows...)
+			s.writtenRows = append(s.writtenRows, p.writtenRows...)
 		}
 	}
 	rep := BadDebtReport{AsOf: asOf.String(), Currencies: []BadDebtCurrency{}}
 	for _, code := range sortedKeys(per) {
 		s := per[code]
-		sort.Slice(s.doubtfulRows, func(i, j int) bool { return s.doubtfulRows[i].Invoice < s.doubtfulRows[j].Invoice })
-		sort.Slice(s.writtenRows, func(i, j int) bool { return s.writtenRows[i].Invoice < s.writtenRows[j].Invoice })
 		rep.Currencies = append(rep.Currencies, BadDebtCurrency{Currency: code, Doubtful: s.doubtfulRows,
-			WrittenOff: s.writtenRows, Totals: BadDebtTotals{Doubtful: domain.FormatMoney(s.doubtful, s.cur),
-				WrittenOff: domain.FormatMoney(s.written, s.cur), Recovered: domain.FormatMoney(s.recovered, s.cur)}})
+			WrittenOff: s.writtenRows, Totals: BadDebtTotals{Doubtful: s.doubtful.format(s.cur),
+				WrittenOff: s.written.format(s.cur), Recovered: s.recovered.format(s.cur)}})
 	}
 	return rep
 }

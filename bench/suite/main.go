@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -43,7 +44,21 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000", "ledger sizes (commands for P1–P3, open invoices for P4–P5), comma-separated; 1000000 for the full run")
 	psql := flag.String("psql", "", "psql command line for P4's baseline, e.g. \"psql -h /tmp -p 54329 -U postgres\"; empty: skip the SQL baseline")
 	latencyN := flag.Int("latency-n", 1000, "P2: commands sent one at a time")
+	reportOnly := flag.Bool("report-only", false, "measure only P4 and P5 (no JetStream), e.g. while profiling the report")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "suite:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "suite:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -57,8 +72,9 @@ func main() {
 	fmt.Println("| size | figure | arkeep | baseline | ratio | goal |")
 	fmt.Println("|---|---|---|---|---|---|")
 	for _, n := range ns {
-		if err := runSize(n, *psql, *latencyN); err != nil {
+		if err := runSize(n, *psql, *latencyN, *reportOnly); err != nil {
 			fmt.Fprintln(os.Stderr, "suite:", err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 	}
@@ -68,7 +84,7 @@ func row(n int, figure, arkeep, baseline, ratio, goal string) {
 	fmt.Printf("| %d | %s | %s | %s | %s | %s |\n", n, figure, arkeep, baseline, ratio, goal)
 }
 
-func runSize(n int, psql string, latencyN int) error {
+func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "arkeep-suite-")
 	if err != nil {
@@ -79,6 +95,9 @@ func runSize(n int, psql string, latencyN int) error {
 	// P4/P5 first, while nothing else is on the heap: n open invoices folded in memory.
 	if err := reportAndMemory(n, psql, dir); err != nil {
 		return err
+	}
+	if reportOnly {
+		return nil
 	}
 
 	// P1/P6: import a generated ledger of n commands.
@@ -229,7 +248,7 @@ func reportAndMemory(n int, psql, dir string) error {
 	row(n, "P5 heap per open invoice", f0(perInvoice)+" B", "400 B", f2(perInvoice/400), "≤ 400 B")
 
 	asOf := domain.MustDate("2026-12-31")
-	runs := max(3, min(30, 3_000_000/n))
+	runs := max(7, min(30, 3_000_000/n))
 	var times []time.Duration
 	for i := 0; i < runs; i++ {
 		t0 := time.Now()

@@ -1,0 +1,172 @@
+package projections
+
+import (
+	"math"
+	"runtime"
+	"strconv"
+	"sync"
+	"unsafe"
+
+	"github.com/arkeep/arkeep/domain"
+	"github.com/shopspring/decimal"
+)
+
+// The reports sum every open invoice. shopspring decimals allocate on each addition,
+// which made the ageing of a million invoices cost seconds; sums kept as int64 minor
+// units (cents, domain.MinorUnits) cost nanoseconds. Exactness is not traded for it: an amount that has
+// no exact int64 minor-unit form, or a sum that would overflow, is added to an exact
+// decimal remainder instead, and the value of a sum is both parts together.
+
+// money is an exact sum of amounts in one currency.
+type money struct {
+	minor   int64           // the part held in minor units
+	rest    decimal.Decimal // the part that did not fit minor
+	hasRest bool
+}
+
+func (m *money) add(d decimal.Decimal, c domain.Currency) {
+	if v, ok := domain.MinorUnits(d, c); ok && m.addMinor(v) {
+		return
+	}
+	m.addRest(d)
+}
+
+// addMinor adds v unless the int64 would overflow.
+func (m *money) addMinor(v int64) bool {
+	s := m.minor + v
+	if (v > 0 && s < m.minor) || (v < 0 && s > m.minor) {
+		return false
+	}
+	m.minor = s
+	return true
+}
+
+func (m *money) addRest(d decimal.Decimal) {
+	if !m.hasRest {
+		m.rest, m.hasRest = d, true
+		return
+	}
+	m.rest = m.rest.Add(d)
+}
+
+func (m *money) addMoney(o money, digits int32) {
+	if !m.addMinor(o.minor) {
+		m.addRest(decimal.New(o.minor, -digits))
+	}
+	if o.hasRest {
+		m.addRest(o.rest)
+	}
+}
+
+func (m money) value(digits int32) decimal.Decimal {
+	v := decimal.New(m.minor, -digits)
+	if m.hasRest {
+		v = v.Add(m.rest)
+	}
+	return v
+}
+
+func (m money) isZero(digits int32) bool {
+	if !m.hasRest {
+		return m.minor == 0
+	}
+	return m.value(digits).IsZero()
+}
+
+// format prints the sum as domain.FormatMoney does.
+func (m money) format(c domain.Currency) string {
+	if !m.hasRest {
+		return formatMinor(m.minor, c.Digits())
+	}
+	return domain.FormatMoney(m.value(c.Digits()), c)
+}
+
+// formatMinor prints v minor units with exactly digits decimals: the same text as
+// domain.FormatMoney(decimal.New(v, -digits)), without the decimal.
+func formatMinor(v int64, digits int32) string {
+	var buf [48]byte
+	return string(appendMinor(buf[:0], v, digits))
+}
+
+func appendMinor(dst []byte, v int64, digits int32) []byte {
+	if v == math.MinInt64 {
+		return append(dst, decimal.New(v, -digits).StringFixed(digits)...)
+	}
+	if v < 0 {
+		dst = append(dst, '-')
+		v = -v
+	}
+	var num, padded [24]byte
+	s := strconv.AppendInt(num[:0], v, 10)
+	if n := int(digits) + 1 - len(s); n > 0 { // at least one digit before the point
+		s = append(append(padded[:0], "0000"[:n]...), s...)
+	}
+	whole := len(s) - int(digits)
+	dst = append(dst, s[:whole]...)
+	if digits > 0 {
+		dst = append(append(dst, '.'), s[whole:]...)
+	}
+	return dst
+}
+
+// texts hands out strings cut from large shared buffers, so that a report with a
+// million amounts makes a few hundred allocations instead of a million. A buffer is
+// never written again where a string was cut from it, which is what makes the cut
+// (unsafe.String over the buffer's bytes) as immutable as any other string.
+type texts struct{ buf []byte }
+
+func (t *texts) minor(v int64, digits int32) string {
+	if cap(t.buf)-len(t.buf) < 48 {
+		t.buf = make([]byte, 0, 64<<10)
+	}
+	start := len(t.buf)
+	t.buf = appendMinor(t.buf, v, digits)
+	return unsafe.String(&t.buf[start], len(t.buf)-start)
+}
+
+// dueDates caches, per effective due date, the texts and the six-month date that
+// reports print for it: a ledger has a few thousand distinct due dates and a million
+// invoices.
+type dueDates map[domain.Date]dueDate
+
+type dueDate struct {
+	text          string
+	doubtfulSince domain.Date
+	sinceText     string
+}
+
+func (c dueDates) get(d domain.Date) dueDate {
+	if v, ok := c[d]; ok {
+		return v
+	}
+	v := dueDate{text: d.String()}
+	v.doubtfulSince = domain.DoubtfulFrom(d)
+	v.sinceText = v.doubtfulSince.String()
+	c[d] = v
+	return v
+}
+
+// inParts runs fn over [0, n) split into one contiguous part per CPU (one part when n
+// is small) and returns the parts' results in order.
+func inParts[T any](n int, fn func(lo, hi int) T) []T {
+	parts := 1
+	if n >= 4096 {
+		parts = min(runtime.GOMAXPROCS(0), n/2048)
+	}
+	out := make([]T, parts)
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		if p == parts-1 {
+			out[p] = fn(lo, hi)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[p] = fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+	return out
+}
