@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -8,7 +9,17 @@ import (
 
 // Remember records that a command id was applied with a content hash. It is part of
 // applying a commit, so idempotency outlives any duplicate window of the store.
-func (a *Account) Remember(commandID, hash string) { a.commands[commandID] = hash }
+func (a *Account) Remember(commandID, hash string) { a.commands[commandID] = digestOf(hash) }
+
+// Digest is what an account keeps of a command's content hash: 16 bytes of its
+// sha256. The hash itself is 64 hex characters, a 64-byte allocation per command
+// held for the life of the process; 128 bits still tell two contents apart.
+type Digest [16]byte
+
+func digestOf(hash string) Digest {
+	sum := sha256.Sum256([]byte(hash))
+	return Digest(sum[:16])
+}
 
 // CheckCommand tells whether a command id was already applied: seen with the same hash
 // means the command is already recorded (nothing to do); with another hash it is a
@@ -18,7 +29,7 @@ func (a *Account) CheckCommand(commandID, hash string) (seen bool, err error) {
 	if !ok {
 		return false, nil
 	}
-	if h != hash {
+	if h != digestOf(hash) {
 		return true, fieldErr("id", Duplicate, "command id %q was already used for a different command", commandID)
 	}
 	return true, nil

@@ -8,10 +8,12 @@ import "sort"
 type Books struct {
 	accounts  map[string]*Account
 	ledger    *Ledger
-	invoices  map[string]string // invoice id -> customer
-	violation map[string]string // violation id -> customer
-	payments  map[string]string // payment id -> customer
-	credits   map[string]string // credit note id -> customer
+	// Entity id -> owning account. The account, not its id: a million invoices'
+	// entries then hold a pointer each instead of a copy of the customer id.
+	invoices  map[string]*Account
+	violation map[string]*Account
+	payments  map[string]*Account
+	credits   map[string]*Account
 	index     invoiceIndex
 }
 
@@ -20,10 +22,10 @@ func NewBooks() *Books {
 	return &Books{
 		accounts:  map[string]*Account{},
 		ledger:    NewLedger(),
-		invoices:  map[string]string{},
-		violation: map[string]string{},
-		payments:  map[string]string{},
-		credits:   map[string]string{},
+		invoices:  map[string]*Account{},
+		violation: map[string]*Account{},
+		payments:  map[string]*Account{},
+		credits:   map[string]*Account{},
 		index:     invoiceIndex{rebuild: true},
 	}
 }
@@ -66,15 +68,22 @@ func (b *Books) CustomerRegistered(id string) bool { _, ok := b.Existing(id); re
 func (b *Books) QuarterClosed(q Quarter) bool { return b.ledger.QuarterClosed(q) }
 
 // InvoiceOwner returns the customer of an invoice id.
-func (b *Books) InvoiceOwner(id string) (string, bool) { c, ok := b.invoices[id]; return c, ok }
+func (b *Books) InvoiceOwner(id string) (string, bool) { return ownerID(b.invoices, id) }
 
 // ViolationOwner returns the violator of a violation id.
-func (b *Books) ViolationOwner(id string) (string, bool) { c, ok := b.violation[id]; return c, ok }
+func (b *Books) ViolationOwner(id string) (string, bool) { return ownerID(b.violation, id) }
+
+func ownerID(m map[string]*Account, id string) (string, bool) {
+	if a, ok := m[id]; ok {
+		return a.id, true
+	}
+	return "", false
+}
 
 // EntityOwner returns the customer that owns an entity id of a kind ("invoice",
 // "payment", "credit_note", "violation").
 func (b *Books) EntityOwner(kind, id string) (string, bool) {
-	var m map[string]string
+	var m map[string]*Account
 	switch kind {
 	case "invoice":
 		m = b.invoices
@@ -87,8 +96,7 @@ func (b *Books) EntityOwner(kind, id string) (string, bool) {
 	default:
 		return "", false
 	}
-	c, ok := m[id]
-	return c, ok
+	return ownerID(m, id)
 }
 
 // ApplyCommand folds the events of one recorded command into a scope: customer "" is
@@ -106,16 +114,16 @@ func (b *Books) ApplyCommand(customer, commandID, hash string, events []Event) {
 		a.Apply(e)
 		switch e := e.(type) {
 		case InvoiceIssued:
-			b.invoices[e.Invoice] = customer
+			b.invoices[e.Invoice] = a
 			if inv, ok := a.invoices[e.Invoice]; ok {
 				b.index.noteIssued(inv)
 			}
 		case PaymentRecorded:
-			b.payments[e.Payment] = customer
+			b.payments[e.Payment] = a
 		case CreditNoteIssued:
-			b.credits[e.CreditNote] = customer
+			b.credits[e.CreditNote] = a
 		case ViolationReported:
-			b.violation[e.Violation] = customer
+			b.violation[e.Violation] = a
 		}
 	}
 	a.Remember(commandID, hash)
@@ -145,9 +153,9 @@ func (b *Books) Drop(customer string) {
 	if a == nil {
 		return
 	}
-	for _, m := range []map[string]string{b.invoices, b.violation, b.payments, b.credits} {
+	for _, m := range []map[string]*Account{b.invoices, b.violation, b.payments, b.credits} {
 		for id, owner := range m {
-			if owner == customer {
+			if owner == a {
 				delete(m, id)
 			}
 		}

@@ -9,7 +9,8 @@ import (
 // SnapshotVersion changes whenever the shape of Snapshot or of the state it captures
 // changes. A snapshot of another version is not restored: the books are folded from
 // the stream instead (snapshots are a cache; the stream is the record).
-const SnapshotVersion = 1
+// 2: accounts keep 16-byte digests of command hashes.
+const SnapshotVersion = 2
 
 // Snapshot is the folded books in an exported form, so that a projection can restart
 // from it instead of replaying the whole stream. It holds no decisions of its own:
@@ -44,7 +45,7 @@ type AccountSnapshot struct {
 	Promises      []PromiseRecorded
 	Actions       []ActionRecorded
 	Reminders     []ReminderSent
-	Commands      map[string]string
+	Commands      map[string]Digest
 }
 
 // GradeAt is a grade from a date on.
@@ -170,7 +171,7 @@ func Restore(s Snapshot) (*Books, error) {
 			inv.setOutstanding(is.Outstanding)
 			a.invoices[inv.ID] = &inv
 			a.invoiceSeq = append(a.invoiceSeq, &inv)
-			b.invoices[inv.ID] = as.ID
+			b.invoices[inv.ID] = a
 		}
 		for _, ls := range as.Lots {
 			lot := ls.Lot
@@ -180,11 +181,11 @@ func Restore(s Snapshot) (*Books, error) {
 		}
 		for _, id := range as.Payments {
 			a.payments[id] = true
-			b.payments[id] = as.ID
+			b.payments[id] = a
 		}
 		for _, id := range as.CreditNotes {
 			a.creditNote[id] = true
-			b.credits[id] = as.ID
+			b.credits[id] = a
 		}
 		for _, c := range as.LinkedCredits {
 			inv := a.invoices[c.Invoice]
@@ -201,7 +202,7 @@ func Restore(s Snapshot) (*Books, error) {
 			v.order = vs.Order
 			a.violations[v.ID] = &v
 			a.violSeq = append(a.violSeq, &v)
-			b.violation[v.ID] = as.ID
+			b.violation[v.ID] = a
 		}
 		for _, f := range as.Funds {
 			a.funds[f.Key] = &FundOutcome{Rebated: f.Rebated, Forfeited: f.Forfeited}
