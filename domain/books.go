@@ -6,8 +6,8 @@ import "sort"
 // indexes that route commands naming only an invoice or a violation. The write side
 // decides against Books; projections fold their own Books and report from them.
 type Books struct {
-	accounts  map[string]*Account
-	ledger    *Ledger
+	accounts map[string]*Account
+	ledger   *Ledger
 	// Entity id -> owning account. The account, not its id: a million invoices'
 	// entries then hold a pointer each instead of a copy of the customer id.
 	invoices  map[string]*Account
