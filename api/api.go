@@ -83,6 +83,7 @@ type CommandResult struct {
 	ID     string  `json:"id,omitempty"`
 	Status string  `json:"status"` // recorded, duplicate, refused
 	Error  *Refuse `json:"error,omitempty"`
+	seq    uint64  // stream sequence of the recording commit, 0 when unknown
 }
 
 // Refuse names why a command was refused.
@@ -142,6 +143,8 @@ func (s *Server) postCommands(w http.ResponseWriter, r *http.Request, role Role)
 	}
 	results := make([]CommandResult, 0, len(cmds))
 	refused, recorded := false, false
+	var upTo uint64 // the projection must reach this sequence; 0: the stream's last
+	seqKnown := true
 	for _, p := range cmds {
 		res := s.execute(r.Context(), p)
 		switch res.Status {
@@ -149,11 +152,16 @@ func (s *Server) postCommands(w http.ResponseWriter, r *http.Request, role Role)
 			refused = true
 		case "recorded":
 			recorded = true
+			upTo = max(upTo, res.seq)
+			seqKnown = seqKnown && res.seq > 0
 		}
 		results = append(results, res)
 	}
 	if recorded {
-		s.awaitProjection(r.Context())
+		if !seqKnown {
+			upTo = 0
+		}
+		s.awaitProjection(r.Context(), upTo)
 	}
 	if single && refused {
 		fe := results[0].Error
@@ -167,20 +175,30 @@ func (s *Server) postCommands(w http.ResponseWriter, r *http.Request, role Role)
 	writeJSON(w, http.StatusOK, results)
 }
 
-// awaitProjection waits, a bounded time, until the live projection has folded
-// everything in the stream now, which includes what this request recorded.
-func (s *Server) awaitProjection(ctx context.Context) {
-	ls, ok := s.Store.(interface {
-		LastSeq(context.Context) (uint64, error)
-	})
-	if !ok || s.Live == nil {
+// awaitProjection waits, a bounded time, until the live projection has folded what
+// this request recorded: up to seq, or when a command's commit sequence is not known
+// (seq 0: a fan-out over several accounts) everything in the stream now. Knowing the
+// sequence saves asking the server for its last one on every command.
+func (s *Server) awaitProjection(ctx context.Context, seq uint64) {
+	if s.Live == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, readYourWrites)
 	defer cancel()
-	if seq, err := ls.LastSeq(ctx); err == nil {
-		_ = s.Live.WaitFor(ctx, seq)
+	if seq == 0 {
+		ls, ok := s.Store.(interface {
+			LastSeq(context.Context) (uint64, error)
+		})
+		if !ok {
+			return
+		}
+		last, err := ls.LastSeq(ctx)
+		if err != nil {
+			return
+		}
+		seq = last
 	}
+	_ = s.Live.WaitFor(ctx, seq)
 }
 
 func (s *Server) execute(ctx context.Context, p parsed) CommandResult {
@@ -193,7 +211,7 @@ func (s *Server) execute(ctx context.Context, p parsed) CommandResult {
 	switch {
 	case err == nil && res.Recorded:
 		s.commands.WithLabelValues(p.name, "recorded").Inc()
-		return CommandResult{ID: id, Status: "recorded"}
+		return CommandResult{ID: id, Status: "recorded", seq: res.Seq}
 	case err == nil:
 		s.commands.WithLabelValues(p.name, "duplicate").Inc()
 		return CommandResult{ID: id, Status: "duplicate"}

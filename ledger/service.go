@@ -43,7 +43,10 @@ type Result struct {
 	// Recorded is false when the command was already recorded earlier (same id, same
 	// content): nothing new was written.
 	Recorded bool
-	Events   []domain.Event
+	// Seq is the stream sequence of the commit that recorded it, when one commit did
+	// (0 otherwise): readers wait for their projection to reach it.
+	Seq    uint64
+	Events []domain.Event
 }
 
 // Service decides and records commands.
@@ -303,7 +306,7 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 			s.mu.Lock()
 			s.applyLocked(seq, c)
 			s.mu.Unlock()
-			return Result{Recorded: true, Events: events}, nil
+			return Result{Recorded: true, Events: events, Seq: seq}, nil
 		case err == nil && dup, errors.Is(err, eventstore.ErrConflict):
 			// Someone else wrote to this account (or this very commit landed before a
 			// retry): catch up and decide again against the books as they now stand.
