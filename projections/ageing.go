@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/arkeep/arkeep/domain"
-	"github.com/shopspring/decimal"
 )
 
 // Basis says what days overdue count from.
@@ -252,25 +251,15 @@ func accountAgeing(a *domain.Account, asOf domain.Date, basis Basis, bk Buckets)
 		if !inv.IssuedBy(asOf) {
 			continue
 		}
-		minor, fast := inv.OutstandingMinorAsOf(asOf)
-		var out decimal.Decimal
-		if !fast {
-			out = inv.OutstandingAsOf(asOf)
-		}
-		if (fast && minor <= 0) || (!fast && out.Sign() <= 0) {
+		out := owedAsOf(inv, asOf)
+		if !out.positive() {
 			continue
 		}
 		from := inv.DueAsOf(asOf)
 		if basis == BasisIssue {
 			from = inv.Issued
 		}
-		b := &get(inv.Currency).buckets[bk.index(int(asOf-from))]
-		if !fast || !b.addMinor(minor) {
-			if fast {
-				out = inv.OutstandingAsOf(asOf)
-			}
-			b.addRest(out)
-		}
+		out.addTo(&get(inv.Currency).buckets[bk.index(int(asOf-from))], inv.Currency)
 	}
 	for _, l := range a.Lots() {
 		if u := l.UnappliedAsOf(asOf); !u.IsZero() {

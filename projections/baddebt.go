@@ -2,7 +2,6 @@ package projections
 
 import (
 	"github.com/arkeep/arkeep/domain"
-	"github.com/shopspring/decimal"
 )
 
 // BadDebtReport is the Appendix A bad-debt register.
@@ -82,7 +81,6 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 			if !inv.IssuedBy(asOf) {
 				continue
 			}
-			digits := inv.Currency.Digits()
 			if inv.WrittenOffBy(asOf) {
 				s := get(inv.Currency)
 				w := inv.WrittenOff
@@ -94,12 +92,8 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 					Recovered: domain.FormatMoney(rec, inv.Currency)})
 				continue
 			}
-			minor, fast := inv.OutstandingMinorAsOf(asOf)
-			var out decimal.Decimal
-			if !fast {
-				out = inv.OutstandingAsOf(asOf)
-			}
-			if (fast && minor <= 0) || (!fast && out.Sign() <= 0) {
+			out := owedAsOf(inv, asOf)
+			if !out.positive() {
 				continue
 			}
 			due := dates.get(inv.DueAsOf(asOf))
@@ -107,16 +101,8 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 				continue
 			}
 			s := get(inv.Currency)
-			var text string
-			if fast {
-				text = amounts.minor(minor, digits)
-				if !s.doubtful.addMinor(minor) {
-					s.doubtful.addRest(inv.OutstandingAsOf(asOf))
-				}
-			} else {
-				text = domain.FormatMoney(out, inv.Currency)
-				s.doubtful.add(out, inv.Currency)
-			}
+			out.addTo(&s.doubtful, inv.Currency)
+			text := out.text(&amounts, inv.Currency)
 			s.doubtfulRows = append(s.doubtfulRows, DoubtfulRow{Invoice: inv.ID, Customer: inv.Customer,
 				Due: due.text, DoubtfulSince: due.sinceText, Outstanding: text})
 		}

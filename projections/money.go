@@ -124,6 +124,48 @@ func (t *texts) minor(v int64, digits int32) string {
 	return unsafe.String(&t.buf[start], len(t.buf)-start)
 }
 
+// owed is an invoice's outstanding as of a date, read in minor units without touching
+// a decimal when the invoice allows it (domain.Invoice.OutstandingMinorAsOf).
+type owed struct {
+	minor int64
+	exact decimal.Decimal // when !fast
+	fast  bool
+}
+
+func owedAsOf(inv *domain.Invoice, d domain.Date) owed {
+	if v, ok := inv.OutstandingMinorAsOf(d); ok {
+		return owed{minor: v, fast: true}
+	}
+	return owed{exact: inv.OutstandingAsOf(d)}
+}
+
+func (o owed) positive() bool {
+	if o.fast {
+		return o.minor > 0
+	}
+	return o.exact.Sign() > 0
+}
+
+// addTo adds the amount to a sum in currency c.
+func (o owed) addTo(m *money, c domain.Currency) {
+	if o.fast && m.addMinor(o.minor) {
+		return
+	}
+	if o.fast {
+		m.addRest(decimal.New(o.minor, -c.Digits()))
+		return
+	}
+	m.add(o.exact, c)
+}
+
+// text prints the amount as domain.FormatMoney does.
+func (o owed) text(t *texts, c domain.Currency) string {
+	if o.fast {
+		return t.minor(o.minor, c.Digits())
+	}
+	return domain.FormatMoney(o.exact, c)
+}
+
 // dueDates caches, per effective due date, the texts and the six-month date that
 // reports print for it: a ledger has a few thousand distinct due dates and a million
 // invoices.
