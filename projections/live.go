@@ -24,7 +24,8 @@ type Live struct {
 	subjects map[string]uint64 // last commit sequence per subject (for snapshots)
 	at       time.Time         // when that message was stored
 	err      error             // first fold error; the projection stops folding after it
-	changed  chan struct{}
+	advanced chan struct{}     // closed when seq moves (WaitFor)
+	changed  chan struct{}     // closed when a commit was folded (pages); not for claims
 }
 
 // StartLive folds the stream up to now, then follows it until ctx ends.
@@ -34,7 +35,7 @@ func StartLive(ctx context.Context, w Watcher) (*Live, error) {
 
 // startLive folds the stream after seq into books, then follows it.
 func startLive(ctx context.Context, w Watcher, books *domain.Books, seq uint64, at time.Time, subjects map[string]uint64) (*Live, error) {
-	l := &Live{changed: make(chan struct{}), subjects: subjects}
+	l := &Live{advanced: make(chan struct{}), changed: make(chan struct{}), subjects: subjects}
 	last, err := w.Replay(ctx, seq, func(m eventstore.Msg) error {
 		at = m.Time
 		if eventstore.IsCommitSubject(m.Subject) {
@@ -64,12 +65,16 @@ func (l *Live) apply(m eventstore.Msg) {
 		l.err = err
 		return
 	}
-	if eventstore.IsCommitSubject(m.Subject) {
-		l.subjects[m.Subject] = m.Seq
-	}
 	l.seq, l.at = m.Seq, m.Time
-	close(l.changed)
-	l.changed = make(chan struct{})
+	close(l.advanced)
+	l.advanced = make(chan struct{})
+	if eventstore.IsCommitSubject(m.Subject) {
+		// Only commits change what pages show: an id claim is stored just before its
+		// commit, and a page reloaded on the claim would miss the commit.
+		l.subjects[m.Subject] = m.Seq
+		close(l.changed)
+		l.changed = make(chan struct{})
+	}
 }
 
 // View runs fn with the books under a read lock; fn must not keep them.
@@ -99,7 +104,7 @@ func (l *Live) Changed() <-chan struct{} {
 func (l *Live) WaitFor(ctx context.Context, seq uint64) error {
 	for {
 		l.mu.RLock()
-		cur, err, changed := l.seq, l.err, l.changed
+		cur, err, advanced := l.seq, l.err, l.advanced
 		l.mu.RUnlock()
 		if err != nil {
 			return err
@@ -108,7 +113,7 @@ func (l *Live) WaitFor(ctx context.Context, seq uint64) error {
 			return nil
 		}
 		select {
-		case <-changed:
+		case <-advanced:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
