@@ -37,3 +37,21 @@ func TestCatchUpDuringConcurrentWritesAppliesEachCommitOnce(t *testing.T) {
 		t.Fatalf("the service's books differ from a fold of the stream:\nservice: %s\nstream:  %s", got, want)
 	}
 }
+
+// TestCatchUpAllAfterOwnCommit: a service's own commit must not count as having read
+// what another instance wrote before it. A records on K4 after B wrote K5's customer
+// and invoice; A's catch-up must still fold K5.
+func TestCatchUpAllAfterOwnCommit(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.service(nil), e.service(nil)
+	mustRecord(t, a, `{"cmd":"RegisterCustomer","id":"r4","on":"2026-01-01","customer":"K4","name":"Four","grade":1,"terms_days":30,"collector":"c"}`)
+	mustRecord(t, b, `{"cmd":"RegisterCustomer","id":"r5","on":"2026-01-01","customer":"K5","name":"Five","grade":1,"terms_days":30,"collector":"c"}`)
+	mustRecord(t, b, `{"cmd":"IssueInvoice","id":"i5","on":"2026-01-02","invoice":"INV-K5","customer":"K5","amount":"500.00","currency":"CNY"}`)
+	mustRecord(t, a, `{"cmd":"IssueInvoice","id":"i4","on":"2026-01-02","invoice":"INV-K4","customer":"K4","amount":"400.00","currency":"CNY"}`)
+	if _, err := a.CatchUpAll(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := serviceReports(t, a, "2026-01-31"), reports(t, e.st, "2026-01-31"); got != want {
+		t.Fatalf("A's books after catch-up differ from the stream's:\n%s", firstDiff(got, want))
+	}
+}

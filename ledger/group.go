@@ -85,8 +85,7 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 				}
 				if err == nil {
 					s.mu.Lock()
-					s.seqs[scope] = seq
-					s.seen = max(s.seen, seq)
+					s.seqs[scope] = seq // not s.seen: see applyLocked
 					delete(s.tentative, scope)
 					s.mu.Unlock()
 					committed = true

@@ -57,7 +57,7 @@ type Service struct {
 	mu    sync.RWMutex // guards books and seqs
 	books *domain.Books
 	seqs  map[string]uint64 // scope ("" = ledger) -> subject sequence of its last commit
-	seen  uint64            // highest stream sequence folded
+	seen  uint64            // every stream message up to it is folded
 	// tentative marks scopes whose decisions are applied ahead of their group commit;
 	// a concurrent catch-up leaves them alone (their writer re-folds them on failure).
 	tentative map[string]bool
@@ -129,7 +129,10 @@ func (s *Service) applyLocked(seq uint64, c eventcodec.Commit) {
 		s.books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
 	}
 	s.seqs[c.Account] = seq
-	s.seen = max(s.seen, seq)
+	// s.seen is not moved here: it means "every message up to it is folded", and a
+	// commit of this scope says nothing of other scopes' commits before it. Moving it
+	// to this service's own latest commit made CatchUpAll skip, for good, what another
+	// instance wrote just before (found by TestClusterTwoServicesSameAccounts).
 }
 
 // View runs fn with read access to the books.
