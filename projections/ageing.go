@@ -151,20 +151,20 @@ func newAgeSums(c domain.Currency, n int) *ageSums {
 func (s *ageSums) total() money {
 	var t money
 	for _, b := range s.buckets {
-		t.addMoney(b, s.cur.Digits())
+		t.addMoney(b, s.cur)
 	}
 	return t
 }
 
 func (s *ageSums) add(o *ageSums) {
 	for i := range s.buckets {
-		s.buckets[i].addMoney(o.buckets[i], s.cur.Digits())
+		s.buckets[i].addMoney(o.buckets[i], s.cur)
 	}
-	s.unapplied.addMoney(o.unapplied, s.cur.Digits())
+	s.unapplied.addMoney(o.unapplied, s.cur)
 }
 
 func (s *ageSums) empty() bool {
-	return s.total().isZero(s.cur.Digits()) && s.unapplied.isZero(s.cur.Digits())
+	return s.total().isZero(s.cur) && s.unapplied.isZero(s.cur)
 }
 
 // ageingPart is the ageing of a run of accounts, per currency code.
@@ -198,7 +198,7 @@ func Ageing(books *domain.Books, asOf domain.Date, basis Basis, bk Buckets) Agei
 				}
 				c.totals.add(s)
 				c.rows = append(c.rows, AgeingRow{Customer: a.ID(), Buckets: amountMap(bk.names, s.buckets, s.cur),
-					Total: s.total().format(s.cur), UnappliedCredit: negated(s.unapplied, s.cur.Digits()).format(s.cur)})
+					Total: s.total().format(s.cur), UnappliedCredit: negated(s.unapplied, s.cur).format(s.cur)})
 			}
 		}
 		return part
@@ -220,16 +220,16 @@ func Ageing(books *domain.Books, asOf domain.Date, basis Basis, bk Buckets) Agei
 		t := c.totals
 		rep.Currencies = append(rep.Currencies, AgeingCurrency{Currency: code, Customers: c.rows,
 			Totals: AgeingTotals{Buckets: amountMap(bk.names, t.buckets, t.cur), Total: t.total().format(t.cur),
-				UnappliedCredit: negated(t.unapplied, t.cur.Digits()).format(t.cur)}})
+				UnappliedCredit: negated(t.unapplied, t.cur).format(t.cur)}})
 	}
 	return rep
 }
 
 // negated is -m: unapplied credit is shown as a negative amount. Once per row, so
 // through decimals.
-func negated(m money, digits int32) money {
+func negated(m money, c domain.Currency) money {
 	var out money
-	out.addRest(m.value(digits).Neg())
+	out.addRest(m.value(c).Neg())
 	return out
 }
 

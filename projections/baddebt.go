@@ -116,10 +116,9 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 				per[code] = p
 				continue
 			}
-			d := s.cur.Digits()
-			s.doubtful.addMoney(p.doubtful, d)
-			s.written.addMoney(p.written, d)
-			s.recovered.addMoney(p.recovered, d)
+			s.doubtful.addMoney(p.doubtful, s.cur)
+			s.written.addMoney(p.written, s.cur)
+			s.recovered.addMoney(p.recovered, s.cur)
 			s.doubtfulRows = append(s.doubtfulRows, p.doubtfulRows...)
 			s.writtenRows = append(s.writtenRows, p.writtenRows...)
 		}

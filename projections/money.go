@@ -13,9 +13,9 @@ import (
 
 // The reports sum every open invoice. shopspring decimals allocate on each addition,
 // which made the ageing of a million invoices cost seconds; sums kept as int64 minor
-// units (cents, domain.MinorUnits) cost nanoseconds. Exactness is not traded for it: an amount that has
-// no exact int64 minor-unit form, or a sum that would overflow, is added to an exact
-// decimal remainder instead, and the value of a sum is both parts together.
+// units (cents, domain.MinorUnits) cost nanoseconds. Exactness is not traded for it:
+// an amount that has no exact int64 minor-unit form, or a sum that would overflow, is
+// added to an exact decimal remainder instead, and the value of a sum is both parts.
 
 // money is an exact sum of amounts in one currency.
 type money struct {
@@ -29,6 +29,13 @@ func (m *money) add(d decimal.Decimal, c domain.Currency) {
 		return
 	}
 	m.addRest(d)
+}
+
+// addUnits adds v minor units of c.
+func (m *money) addUnits(v int64, c domain.Currency) {
+	if !m.addMinor(v) {
+		m.addRest(decimal.New(v, -c.Digits()))
+	}
 }
 
 // addMinor adds v unless the int64 would overflow.
@@ -49,28 +56,26 @@ func (m *money) addRest(d decimal.Decimal) {
 	m.rest = m.rest.Add(d)
 }
 
-func (m *money) addMoney(o money, digits int32) {
-	if !m.addMinor(o.minor) {
-		m.addRest(decimal.New(o.minor, -digits))
-	}
+func (m *money) addMoney(o money, c domain.Currency) {
+	m.addUnits(o.minor, c)
 	if o.hasRest {
 		m.addRest(o.rest)
 	}
 }
 
-func (m money) value(digits int32) decimal.Decimal {
-	v := decimal.New(m.minor, -digits)
+func (m money) value(c domain.Currency) decimal.Decimal {
+	v := decimal.New(m.minor, -c.Digits())
 	if m.hasRest {
 		v = v.Add(m.rest)
 	}
 	return v
 }
 
-func (m money) isZero(digits int32) bool {
+func (m money) isZero(c domain.Currency) bool {
 	if !m.hasRest {
 		return m.minor == 0
 	}
-	return m.value(digits).IsZero()
+	return m.value(c).IsZero()
 }
 
 // format prints the sum as domain.FormatMoney does.
@@ -78,7 +83,7 @@ func (m money) format(c domain.Currency) string {
 	if !m.hasRest {
 		return formatMinor(m.minor, c.Digits())
 	}
-	return domain.FormatMoney(m.value(c.Digits()), c)
+	return domain.FormatMoney(m.value(c), c)
 }
 
 // formatMinor prints v minor units with exactly digits decimals: the same text as
@@ -148,11 +153,8 @@ func (o owed) positive() bool {
 
 // addTo adds the amount to a sum in currency c.
 func (o owed) addTo(m *money, c domain.Currency) {
-	if o.fast && m.addMinor(o.minor) {
-		return
-	}
 	if o.fast {
-		m.addRest(decimal.New(o.minor, -c.Digits()))
+		m.addUnits(o.minor, c)
 		return
 	}
 	m.add(o.exact, c)

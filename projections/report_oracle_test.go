@@ -175,7 +175,7 @@ func TestMoneyKeepsWhatDoesNotFitInt64(t *testing.T) {
 	var n money
 	n.add(decimal.RequireFromString("0.001"), cny) // finer than the currency: kept exactly
 	n.add(decimal.RequireFromString("-0.001"), cny)
-	if !n.isZero(2) || n.format(cny) != "0.00" {
+	if !n.isZero(cny) || n.format(cny) != "0.00" {
 		t.Fatalf("0.001 - 0.001 = %s", n.format(cny))
 	}
 }
