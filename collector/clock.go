@@ -116,9 +116,10 @@ type ServiceLedger struct {
 }
 
 // Sent reports whether reminder.sent.v1 is recorded for the step, after catching up
-// with other instances' writes.
+// with other instances' writes to the customer's account (the only one it reads: a
+// catch-up with the whole stream on every job would read everything written since).
 func (l ServiceLedger) Sent(ctx context.Context, customer, stepID string) (bool, error) {
-	if _, err := l.Service.CatchUpAll(ctx); err != nil {
+	if err := l.Service.CatchUp(ctx, customer); err != nil {
 		return false, err
 	}
 	sent := false

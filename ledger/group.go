@@ -25,9 +25,10 @@ func groupable(c domain.Command) bool {
 // executeGroup records several commands of one account in one commit: the way batch
 // import gets past one fsync per command. Each command is decided against the books
 // with the ones before it applied, exactly as if they had been recorded one by one.
-// The decisions are applied ahead of the commit; if the commit (or an id claim) fails,
-// the account is folded again from the store and the commands are executed one by
-// one, so the outcome is the same as the unbatched path's.
+// The decisions are applied ahead of the commit, with the scope held (see
+// Service.held); if the commit (or an id claim) fails, the account is folded again
+// from the store and the commands are executed one by one, so the outcome is the same
+// as the unbatched path's.
 func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.Item) ([]Result, []error) {
 	results := make([]Result, len(items))
 	errs := make([]error, len(items))
@@ -45,7 +46,7 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 	var recs []eventcodec.CommandRecord
 	var accepted []int
 	s.mu.Lock()
-	s.tentative[scope] = true
+	s.held[scope] = 0
 	for i, it := range items {
 		id := domain.CommandMeta(it.Cmd).ID
 		seen, err := s.checkLocked(scope, id, it.Hash)
@@ -65,78 +66,100 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 		errs[i] = err
 	}
 	expected := s.seqs[scope]
+	if len(recs) == 0 {
+		// Nothing applied ahead, and no catch-up ran in between: let go of it here.
+		delete(s.held, scope)
+	}
 	s.mu.Unlock()
 
-	committed := len(recs) == 0
-	var claimed []domain.Command
-	if !committed {
-		var err error
-		claimed, err = s.claimAll(ctx, scope, items, accepted)
-		if err == nil {
-			c := eventcodec.Commit{Scope: eventcodec.ScopeAccount, Account: scope, Commands: recs}
-			var data []byte
-			if data, err = eventcodec.EncodeCommit(c); err == nil {
-				var seq uint64
-				var dup bool
-				msgID := MsgID(scope, fmt.Sprintf("%s+%d", recs[0].ID, len(recs)))
-				seq, dup, err = s.store.Append(ctx, subjectOf(scope), msgID, expected, data)
-				if err == nil && dup {
-					err = eventstore.ErrConflict
-				}
-				if err == nil {
-					s.mu.Lock()
-					s.seqs[scope] = seq // not s.seen: see applyLocked
-					delete(s.tentative, scope)
-					s.mu.Unlock()
-					committed = true
-				}
-			}
-		}
-		if !committed {
-			// Undo: fold the account again from what is recorded, give the claims back,
-			// and take the one-by-one path, which handles conflicts and refusals.
-			s.mu.Lock()
-			s.books.Drop(scope)
-			delete(s.seqs, scope)
-			delete(s.tentative, scope)
-			s.stale[scope] = true
-			s.mu.Unlock()
-			for _, c := range claimed {
-				_ = s.releaseClaim(context.WithoutCancel(ctx), scope, domain.CommandMeta(c).ID, c)
-			}
-			// Not under ctx: an import that stops on this very error cancels ctx, and
-			// the account must still be folded back from what is recorded.
-			if cerr := s.refresh(context.WithoutCancel(ctx), scope); cerr != nil {
-				return results, fill(errs, cerr)
-			}
-			if !errors.Is(err, eventstore.ErrConflict) {
-				var fe *domain.FieldError
-				if !errors.As(err, &fe) {
-					return results, fill(errs, err)
-				}
-			}
-			unlock()
-			locked = false
-			for i, it := range items {
+	if len(recs) == 0 {
+		// Nothing written: a refusal may come from books this instance has not caught
+		// up with, so each refused command gets the same second look the one-by-one
+		// path gives it, in file order.
+		unlock()
+		locked = false
+		for i, it := range items {
+			if _, refused := domain.Refusal(errs[i]); refused {
 				results[i], errs[i] = s.Execute(ctx, it.Cmd, it.Hash)
 			}
-			return results, errs
 		}
-	} else {
-		s.mu.Lock()
-		delete(s.tentative, scope)
-		s.mu.Unlock()
+		return results, errs
 	}
-	// A refusal may come from books this instance has not caught up with: give each
-	// refused command the same second look the one-by-one path gives it.
+
+	claimed, err := s.claimAll(ctx, scope, items, accepted)
+	var seq uint64
+	if err == nil {
+		seq, err = s.appendGroup(ctx, scope, expected, recs)
+	}
+	if err == nil {
+		s.mu.Lock()
+		s.seqs[scope] = seq // not s.seen: see applyLocked
+		// A catch-up that skipped a commit written after this one (by another
+		// instance) counted it as seen: it is read here, or it would be missing from
+		// the books until the next conflict on the account.
+		settled := s.held[scope] <= seq
+		if settled {
+			delete(s.held, scope)
+		}
+		s.mu.Unlock()
+		if !settled {
+			// On an error the scope stays held: the next command on it folds it again.
+			_ = s.settle(ctx, scope, false)
+		}
+		for _, i := range accepted {
+			results[i].Seq = seq
+		}
+		// Refusals are final: the commit landed right after the account's last one,
+		// so they were decided on the account as recorded. A second look now would
+		// decide them against books holding the group's later lines (an invoice
+		// refused, then recorded after its customer's registration further down),
+		// which the one-by-one path never does.
+		return results, errs
+	}
+
+	// Undo: fold the account again from what is recorded, give the claims back, and
+	// take the one-by-one path, which handles conflicts and refusals. The scope stays
+	// held until it is folded again: a catch-up meanwhile must not fold the account's
+	// later commits onto the dropped books.
+	s.mu.Lock()
+	s.books.Drop(scope)
+	delete(s.seqs, scope)
+	s.mu.Unlock()
+	for _, c := range claimed {
+		_ = s.releaseClaim(context.WithoutCancel(ctx), scope, domain.CommandMeta(c).ID, c)
+	}
+	// Not under ctx: an import that stops on this very error cancels ctx, and the
+	// account must still be folded back from what is recorded.
+	if cerr := s.refresh(context.WithoutCancel(ctx), scope); cerr != nil {
+		return results, fill(errs, cerr)
+	}
+	if !errors.Is(err, eventstore.ErrConflict) {
+		var fe *domain.FieldError
+		if !errors.As(err, &fe) {
+			return results, fill(errs, err)
+		}
+	}
 	unlock()
 	locked = false
 	for i, it := range items {
-		if _, refused := domain.Refusal(errs[i]); refused {
-			results[i], errs[i] = s.Execute(ctx, it.Cmd, it.Hash)
-		}
+		results[i], errs[i] = s.Execute(ctx, it.Cmd, it.Hash)
 	}
 	return results, errs
+}
+
+// appendGroup writes the commit of a group; a duplicate counts as a conflict (the undo
+// path folds the account again and sorts it out command by command).
+func (s *Service) appendGroup(ctx context.Context, scope string, expected uint64, recs []eventcodec.CommandRecord) (uint64, error) {
+	data, err := eventcodec.EncodeCommit(newCommit(scope, recs...))
+	if err != nil {
+		return 0, err
+	}
+	msgID := MsgID(scope, fmt.Sprintf("%s+%d", recs[0].ID, len(recs)))
+	seq, dup, err := s.store.Append(ctx, subjectOf(scope), msgID, expected, data)
+	if err == nil && dup {
+		err = eventstore.ErrConflict
+	}
+	return seq, err
 }
 
 // claimAll claims the new entity ids of the accepted commands concurrently. It returns

@@ -1,8 +1,12 @@
 package ledger_test
 
 import (
+	"context"
+	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/arkeep/arkeep/ledger"
 )
@@ -54,4 +58,124 @@ func TestGroupCommitFailureThenReimport(t *testing.T) {
 			t.Fatalf("landed=%v: after a failure and a re-import the books differ from a clean import", landed)
 		}
 	}
+}
+
+// A group commit decides each command against the books with the group's earlier
+// lines applied, as the one-by-one path does; once the group's commit landed its
+// refusals are final. An invoice for a customer registered only further down is
+// refused one by one, so it must be refused in a group too, not recorded on a second
+// look against books holding the later registration.
+func TestGroupCommitRefusalsMatchOneByOne(t *testing.T) {
+	lines := []string{
+		`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"W","name":"W","grade":2,"terms_days":30,"collector":"c"}`,
+		`{"cmd":"IssueInvoice","id":"i1","on":"2026-01-02","invoice":"INV-1","customer":"X","amount":"100.00","currency":"CNY"}`,
+		`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"X","name":"X","grade":2,"terms_days":30,"collector":"c"}`,
+	}
+	type outcome struct {
+		recorded, refused int
+		lines             []int
+		reports           string
+		grouped           bool
+	}
+	run := func(noGroup bool) outcome {
+		e := newEnv(t)
+		gs := &gatedStore{Store: e.st, started: make(chan struct{}), release: make(chan struct{})}
+		svc := e.service(gs)
+		// W's line goes first, alone; its append waits until X's two lines are queued
+		// behind it, so that the worker takes them together.
+		r := &gatedReader{first: lines[0] + "\n", rest: strings.NewReader(jsonl(lines[1:])), wait: gs.started, eof: gs.release}
+		stats, refusals, err := svc.Import(ctxT(t), r, ledger.ImportOptions{Workers: 1, NoGroupCommit: noGroup})
+		if err != nil {
+			t.Fatalf("NoGroupCommit=%v: %v", noGroup, err)
+		}
+		o := outcome{recorded: stats.Recorded, refused: stats.Refused, reports: reports(t, e.st, "2026-01-31"), grouped: gs.grouped()}
+		for _, ref := range refusals {
+			o.lines = append(o.lines, ref.Line)
+		}
+		if a, b := serviceReports(t, svc, "2026-01-31"), o.reports; a != b {
+			t.Errorf("NoGroupCommit=%v: the service's books differ from the stream's fold", noGroup)
+		}
+		return o
+	}
+	single, grouped := run(true), run(false)
+	if single.recorded != 2 || single.refused != 1 || len(single.lines) != 1 || single.lines[0] != 2 {
+		t.Fatalf("one by one: recorded %d, refused %d (lines %v); want 2 recorded, line 2 refused", single.recorded, single.refused, single.lines)
+	}
+	if !grouped.grouped {
+		t.Fatalf("X's two lines did not go as one group commit: the test proves nothing")
+	}
+	if grouped.recorded != single.recorded || grouped.refused != single.refused || len(grouped.lines) != 1 || grouped.lines[0] != 2 {
+		t.Errorf("group commit: recorded %d, refused %d (lines %v); one by one: recorded %d, refused %d (lines %v)",
+			grouped.recorded, grouped.refused, grouped.lines, single.recorded, single.refused, single.lines)
+	}
+	if grouped.reports != single.reports {
+		t.Errorf("grouped and one-by-one imports differ:\n%s", firstDiff(grouped.reports, single.reports))
+	}
+}
+
+// gatedStore holds its first Append until release is closed, saying on started that
+// it is waiting; it notes whether a group commit was written (a group's message id is
+// "<first command id>+<count>").
+type gatedStore struct {
+	ledger.Store
+	started, release chan struct{}
+	once             sync.Once
+	mu               sync.Mutex
+	msgIDs           []string
+}
+
+func (g *gatedStore) Append(ctx context.Context, subject, msgID string, expected uint64, data []byte) (uint64, bool, error) {
+	g.mu.Lock()
+	g.msgIDs = append(g.msgIDs, msgID)
+	g.mu.Unlock()
+	g.once.Do(func() {
+		close(g.started)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+		}
+	})
+	return g.Store.Append(ctx, subject, msgID, expected, data)
+}
+
+func (g *gatedStore) grouped() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, id := range g.msgIDs {
+		if strings.Contains(id, "+") {
+			return true
+		}
+	}
+	return false
+}
+
+// gatedReader yields first, then waits for wait before yielding the rest; at the end
+// it closes eof.
+type gatedReader struct {
+	first   string
+	rest    io.Reader
+	wait    <-chan struct{}
+	eof     chan struct{}
+	waited  bool
+	eofOnce sync.Once
+}
+
+func (r *gatedReader) Read(p []byte) (int, error) {
+	if r.first != "" {
+		n := copy(p, r.first)
+		r.first = r.first[n:]
+		return n, nil
+	}
+	if !r.waited {
+		select {
+		case <-r.wait:
+		case <-time.After(10 * time.Second): // no append: the test fails, not hangs
+		}
+		r.waited = true
+	}
+	n, err := r.rest.Read(p)
+	if err == io.EOF {
+		r.eofOnce.Do(func() { close(r.eof) })
+	}
+	return n, err
 }

@@ -54,47 +54,66 @@ type Service struct {
 	store Store
 	now   func() time.Time
 
-	mu    sync.RWMutex // guards books and seqs
+	mu    sync.RWMutex // guards books, seqs, seen and held
 	books *domain.Books
 	seqs  map[string]uint64 // scope ("" = ledger) -> subject sequence of its last commit
-	seen  uint64            // every stream message up to it is folded
-	// tentative marks scopes whose decisions are applied ahead of their group commit;
-	// a concurrent catch-up leaves them alone (their writer re-folds them on failure).
-	tentative map[string]bool
-	// stale marks scopes whose books were dropped to be folded again and whose
-	// re-fold has not finished (the store was unavailable): they are folded before
-	// anything is decided on them.
-	stale map[string]bool
+	// seen: every stream message up to it is folded, except the commits of held scopes,
+	// which whoever holds the scope folds when it lets go of it.
+	seen uint64
+	// held marks scopes whose books a catch-up must not extend: decisions applied ahead
+	// of their group commit, or books dropped to be folded again whose re-fold has not
+	// finished (the store was unavailable). Folding a held scope's later commits onto
+	// such books would leave the account half-loaded with its sequence current, so no
+	// later catch-up would read the rest. Only the holder of the scope's lock settles a
+	// held scope (refresh folds it before anything is decided on it). The value is the
+	// sequence of the last commit of the scope that a catch-up skipped meanwhile, so
+	// that the holder reads what it may not have.
+	held map[string]uint64
 
 	locks sync.Map // scope -> *sync.Mutex: one command in flight per account
 }
 
 // New returns a service over a store. Call Load before Execute.
 func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, tentative: map[string]bool{}, stale: map[string]bool{}}
+	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, held: map[string]uint64{}}
 }
 
 // Load folds the whole stream into the service's books.
 func (s *Service) Load(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, err := s.store.Replay(ctx, 0, s.foldLocked)
+	// What the replay delivered is folded: counting it as seen spares the first
+	// CatchUpAll a second replay of the whole stream. On an error it is the last
+	// message folded, so a catch-up takes up from there.
+	last, err := s.store.Replay(ctx, 0, s.foldLocked)
+	s.seen = max(s.seen, last)
 	return err
 }
 
-// foldLocked folds one stream message: a commit is applied (unless its scope has
-// decisions applied ahead of a group commit: its writer re-folds it), a claim skipped.
-func (s *Service) foldLocked(m eventstore.Msg) error {
+// commitOf decodes a stream message; ok is false for what is not a commit (an id claim).
+func commitOf(m eventstore.Msg) (c eventcodec.Commit, ok bool, err error) {
 	if !eventstore.IsCommitSubject(m.Subject) {
+		return c, false, nil
+	}
+	c, err = eventcodec.DecodeCommit(m.Data)
+	if err != nil {
+		return c, false, fmt.Errorf("stream sequence %d: %w", m.Seq, err)
+	}
+	return c, true, nil
+}
+
+// foldLocked folds one stream message: a commit is applied, unless its scope is held
+// (see Service.held: the holder folds it), a claim skipped.
+func (s *Service) foldLocked(m eventstore.Msg) error {
+	c, ok, err := commitOf(m)
+	if !ok {
+		return err
+	}
+	if skipped, held := s.held[c.Account]; held {
+		s.held[c.Account] = max(skipped, m.Seq)
 		return nil
 	}
-	c, err := eventcodec.DecodeCommit(m.Data)
-	if err != nil {
-		return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
-	}
-	if !s.tentative[c.Account] {
-		s.applyLocked(m.Seq, c)
-	}
+	s.applyLocked(m.Seq, c)
 	return nil
 }
 
@@ -161,6 +180,18 @@ func (s *Service) Execute(ctx context.Context, cmd domain.Command, hash string) 
 		return res, err
 	}
 	return s.execute(ctx, cmd, hash)
+}
+
+// CatchUp folds the commits of one account (scope "" = the ledger) written since this
+// service last read it, by any instance: what a reader of that account alone needs,
+// without reading the whole stream.
+func (s *Service) CatchUp(ctx context.Context, scope string) error {
+	unlock := s.lock(scope)
+	defer unlock()
+	if err := s.refresh(ctx, scope); err != nil {
+		return err
+	}
+	return s.catchUp(ctx, scope)
 }
 
 // CatchUpAll folds every commit written to the stream since this service last read
@@ -293,11 +324,7 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 			}
 			_, _, _, claimed = domain.NewEntity(cmd)
 		}
-		rec := eventcodec.CommandRecord{ID: id, Hash: hash, RecordedAt: s.now().UTC(), Events: events}
-		c := eventcodec.Commit{Scope: "account", Account: scope, Commands: []eventcodec.CommandRecord{rec}}
-		if scope == "" {
-			c.Scope = "ledger"
-		}
+		c := newCommit(scope, eventcodec.CommandRecord{ID: id, Hash: hash, RecordedAt: s.now().UTC(), Events: events})
 		data, err := eventcodec.EncodeCommit(c)
 		if err != nil {
 			release()
@@ -329,6 +356,15 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 			return Result{}, err
 		}
 	}
+}
+
+// newCommit is the commit of records on scope ("" = the ledger).
+func newCommit(scope string, records ...eventcodec.CommandRecord) eventcodec.Commit {
+	c := eventcodec.Commit{Scope: eventcodec.ScopeAccount, Account: scope, Commands: records}
+	if scope == "" {
+		c.Scope = eventcodec.ScopeLedger
+	}
+	return c
 }
 
 // MsgID is the JetStream de-duplication id of a command's commit: command ids are
@@ -366,7 +402,7 @@ func (s *Service) claim(ctx context.Context, scope, cmdID string, cmd domain.Com
 	if !ok {
 		return nil
 	}
-	owner := []byte(scope + "\n" + cmdID)
+	owner := claimOwner(scope, cmdID)
 	won, existing, err := s.store.Claim(ctx, kind, eid, owner)
 	if err != nil {
 		return fmt.Errorf("claim %s %q: %w", kind, eid, err)
@@ -383,24 +419,74 @@ func (s *Service) releaseClaim(ctx context.Context, scope, cmdID string, cmd dom
 	if !ok {
 		return nil
 	}
-	return s.store.Release(ctx, kind, eid, []byte(scope+"\n"+cmdID))
+	return s.store.Release(ctx, kind, eid, claimOwner(scope, cmdID))
 }
 
-// refresh folds a stale scope again (see Service.stale); the caller holds its lock.
+// claimOwner is what a claim holds: the command that made it, so that a retry of that
+// command finds the claim its own and only that command gives it back.
+func claimOwner(scope, cmdID string) []byte {
+	return []byte(scope + "\n" + cmdID)
+}
+
+// refresh settles a held scope (see Service.held) before anything is decided on it; the
+// caller holds the scope's lock.
 func (s *Service) refresh(ctx context.Context, scope string) error {
 	s.mu.RLock()
-	stale := s.stale[scope]
+	_, held := s.held[scope]
 	s.mu.RUnlock()
-	if !stale {
+	if !held {
 		return nil
 	}
-	if err := s.catchUp(ctx, scope); err != nil {
+	if err := s.settle(ctx, scope, true); err != nil {
 		return fmt.Errorf("account %q must be read again from the store first: %w", scope, err)
 	}
-	s.mu.Lock()
-	delete(s.stale, scope)
-	s.mu.Unlock()
 	return nil
+}
+
+// settle folds a held scope's commits and lets go of it; the caller holds the scope's
+// lock. whole: its books are not to be trusted (decisions of a failed group commit, a
+// re-fold cut short), so the whole subject is read and the books are dropped and
+// folded again under one s.mu.Lock, so that nothing lands in between; otherwise the
+// commits after the scope's last one are read. Commits a catch-up skipped after the
+// read (see Service.held) are read next. On an error the scope stays held.
+func (s *Service) settle(ctx context.Context, scope string, whole bool) error {
+	for {
+		var after uint64
+		if !whole {
+			s.mu.RLock()
+			after = s.seqs[scope]
+			s.mu.RUnlock()
+		}
+		msgs, err := s.store.ReadSubject(ctx, subjectOf(scope), after)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		if whole {
+			s.books.Drop(scope)
+			delete(s.seqs, scope)
+		}
+		for _, m := range msgs {
+			c, ok, err := commitOf(m)
+			if err != nil {
+				// The scope stays held: the next refresh folds it all again.
+				s.mu.Unlock()
+				return err
+			}
+			if ok {
+				s.applyLocked(m.Seq, c)
+			}
+		}
+		done := s.held[scope] <= s.seqs[scope]
+		if done {
+			delete(s.held, scope)
+		}
+		s.mu.Unlock()
+		if done {
+			return nil
+		}
+		whole = false
+	}
 }
 
 // catchUp folds the commits of a scope written since the last one this service saw.
