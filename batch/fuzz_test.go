@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -32,9 +34,35 @@ func FuzzParseCommand(f *testing.F) {
 		if cmd == nil || len(hash) != 64 {
 			t.Fatalf("accepted without command or hash")
 		}
+		if !json.Valid(bytes.TrimSpace(line)) {
+			t.Fatalf("accepted a line that is not valid JSON")
+		}
 		// the hash is a function of the content
 		if _, h2, err := ParseCommand(line); err != nil || h2 != hash {
 			t.Fatalf("second parse differs")
+		}
+	})
+}
+
+// FuzzDecodeObject holds decodeObject's token walk to json.Valid: a line it accepts is
+// valid JSON, so no second scan is needed.
+func FuzzDecodeObject(f *testing.F) {
+	for _, tc := range validLines {
+		f.Add([]byte(tc.line))
+	}
+	for _, s := range []string{
+		`{}`, ` {"a":1} `, `{"a":1,}`, `{"a":1 "b":2}`, `{"a" 1}`, `{"a"::1}`, `{,"a":1}`,
+		`{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`, `{"a":{"b":}}`, `{"a":01}`, `{"a":1.}`,
+		`{"a":-}`, `{"a":.5}`, `{"a":1e}`, `{"a":tru}`, `{"a":nul}`, `{"a":"\x"}`,
+		`{"a":"\u12"}`, "{\"a\":\"\x01\"}", `{"a":1}}`, `{"a":1}{`, `{"a":1}x`, `{"a":1`,
+		`{"a":"b}`, `{'a':1}`, `{a:1}`, `{"a":NaN}`, `{"a":+1}`, `{"a":[}`, `{"a":]}`,
+		"{\"a\":1}\u00a0", "\u00a0{\"a\":1}", "{\"a\":\f1}", `{"a":1}//`, `{"a":"\ud800"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if _, err := decodeObject(line); err == nil && !json.Valid(bytes.TrimSpace(line)) {
+			t.Fatalf("decodeObject accepted %q, which is not valid JSON", line)
 		}
 	})
 }

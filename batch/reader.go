@@ -18,7 +18,6 @@ type Item struct {
 	Line int            // 1-based line number
 	Cmd  domain.Command // the parsed command
 	Hash string         // content hash (see ParseCommand)
-	Raw  []byte         // the line as read, without the line ending
 }
 
 // LineError is a refused line: its 1-based number and the refusal (a
@@ -79,7 +78,7 @@ func (r *Reader) Next() (Item, error) {
 		if perr != nil {
 			return Item{}, &LineError{Line: r.line, Err: perr}
 		}
-		return Item{Line: r.line, Cmd: cmd, Hash: hash, Raw: raw}, nil
+		return Item{Line: r.line, Cmd: cmd, Hash: hash}, nil
 	}
 }
 

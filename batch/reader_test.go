@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -77,7 +78,7 @@ func TestReader(t *testing.T) {
 	}
 }
 
-func TestReaderRawAndMessage(t *testing.T) {
+func TestReaderItemAndMessage(t *testing.T) {
 	line := `{"cmd":"ConfirmViolation","id":"v3","on":"2026-02-11","violation":"V-1"}`
 	bad := `{"cmd":"ConfirmViolation","id":"v3","on":"2026-02-11","violation":"V-1","amount":"1"}`
 	r := NewReader(strings.NewReader(line + "\r\n\n\n" + bad + "\n"))
@@ -85,12 +86,15 @@ func TestReaderRawAndMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(it.Raw) != line || it.Line != 1 {
-		t.Errorf("item %d %q", it.Line, it.Raw)
+	if it.Line != 1 {
+		t.Errorf("item on line %d, want 1", it.Line)
 	}
-	_, h, _ := ParseCommand([]byte(line))
+	cmd, h, _ := ParseCommand([]byte(line))
 	if it.Hash != h {
 		t.Errorf("reader hash differs from ParseCommand")
+	}
+	if !reflect.DeepEqual(it.Cmd, cmd) {
+		t.Errorf("reader command %+v, ParseCommand %+v", it.Cmd, cmd)
 	}
 	_, err = r.Next()
 	if err == nil || err.Error() != "line 4: amount: unknown field (allowed here: cmd, id, on, violation)" {

@@ -35,7 +35,7 @@ type Account struct {
 	actions   []ActionRecorded
 	reminders map[string]ReminderSent
 
-	commands map[string]Digest // command id -> digest of its content hash
+	commands commandLog // command id -> digest of its content hash
 }
 
 // Profile is what RegisterCustomer recorded.
@@ -183,7 +183,7 @@ func NewAccount(id string) *Account {
 		violations: map[string]*Violation{},
 		funds:      map[FundKey]*FundOutcome{},
 		reminders:  map[string]ReminderSent{},
-		commands:   map[string]Digest{},
+		commands:   commandLog{},
 	}
 }
 

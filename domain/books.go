@@ -153,13 +153,25 @@ func (b *Books) Drop(customer string) {
 	if a == nil {
 		return
 	}
-	for _, m := range []map[string]*Account{b.invoices, b.violation, b.payments, b.credits} {
-		for id, owner := range m {
-			if owner == a {
-				delete(m, id)
-			}
+	forget := func(m map[string]*Account, id string) {
+		if m[id] == a {
+			delete(m, id)
 		}
 	}
+	for _, inv := range a.invoiceSeq {
+		forget(b.invoices, inv.ID)
+	}
+	for id := range a.payments {
+		forget(b.payments, id)
+	}
+	for id := range a.creditNote {
+		forget(b.credits, id)
+	}
+	for _, v := range a.violSeq {
+		forget(b.violation, v.ID)
+	}
 	delete(b.accounts, customer)
-	b.index.reset()
+	if len(a.invoiceSeq) > 0 {
+		b.index.drop(a.id)
+	}
 }

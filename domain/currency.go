@@ -111,15 +111,4 @@ var minorDigits = func() map[string]int32 {
 func (c Currency) MarshalBinary() ([]byte, error) { return []byte(c.Code()), nil }
 
 // UnmarshalBinary: see MarshalBinary. The empty code is the zero currency.
-func (c *Currency) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 {
-		*c = Currency{}
-		return nil
-	}
-	p, err := ParseCurrency(string(b))
-	if err != nil {
-		return err
-	}
-	*c = p
-	return nil
-}
+func (c *Currency) UnmarshalBinary(b []byte) error { return unmarshalText(c, b, ParseCurrency) }

@@ -154,15 +154,4 @@ func (q Quarter) String() string {
 func (q Quarter) MarshalBinary() ([]byte, error) { return []byte(q.String()), nil }
 
 // UnmarshalBinary: see MarshalBinary. The empty text is the zero quarter.
-func (q *Quarter) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 {
-		*q = Quarter{}
-		return nil
-	}
-	p, err := ParseQuarter(string(b))
-	if err != nil {
-		return err
-	}
-	*q = p
-	return nil
-}
+func (q *Quarter) UnmarshalBinary(b []byte) error { return unmarshalText(q, b, ParseQuarter) }

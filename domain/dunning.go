@@ -307,7 +307,7 @@ func (b *book) generate(inv *Invoice, from, to Date, manualOnly bool) []Step {
 		if asOf <= pr.Promised {
 			continue
 		}
-		paid := paidBetween(inv, pr.On, pr.Promised)
+		paid := inv.PaidBetween(pr.On, pr.Promised)
 		if paid.LessThan(pr.Amount) {
 			add(ActCall, pr.Promised.AddDays(1), fmt.Sprintf("promise of %s to pay %s %s by %s broken: %s %s paid",
 				pr.On, pr.Amount.StringFixed(inv.Currency.Digits()), inv.Currency, pr.Promised,
@@ -317,8 +317,8 @@ func (b *book) generate(inv *Invoice, from, to Date, manualOnly bool) []Step {
 	return steps
 }
 
-// paidBetween sums the payments applied to the invoice effective in [from, to].
-func paidBetween(inv *Invoice, from, to Date) decimal.Decimal {
+// PaidBetween sums the payments applied to the invoice effective in [from, to].
+func (inv *Invoice) PaidBetween(from, to Date) decimal.Decimal {
 	sum := decimal.Zero
 	for _, ap := range inv.Apps {
 		if ap.Kind == AppPayment && !ap.AtIssue && ap.On >= from && ap.On <= to {

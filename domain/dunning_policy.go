@@ -64,7 +64,6 @@ type Policy struct {
 	version string
 	ladders [6][]LadderRow // index = credit grade (1..5)
 	last    [6]int         // largest due-relative offset of each ladder (0 if none)
-	hasLast [6]bool
 }
 
 // Version is the policy's version string (it appears in every step's explanation).
@@ -151,6 +150,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 
 func (p *Policy) parseGrades(raw json.RawMessage) error {
 	seen := [6]bool{}
+	hasLast := [6]bool{} // last[g] holds an offset of the ladder
 	err := decodeObject(raw, "policy: grades", func(key string, dec *json.Decoder) error {
 		g, ok := map[string]int{"1": 1, "2": 2, "3": 3, "4": 4, "5": 5}[key]
 		if !ok {
@@ -178,8 +178,8 @@ func (p *Policy) parseGrades(raw json.RawMessage) error {
 			}
 			dup[r] = i
 			p.ladders[g] = append(p.ladders[g], r)
-			if !r.AtIssue && (!p.hasLast[g] || r.Offset > p.last[g]) {
-				p.last[g], p.hasLast[g] = r.Offset, true
+			if !r.AtIssue && (!hasLast[g] || r.Offset > p.last[g]) {
+				p.last[g], hasLast[g] = r.Offset, true
 			}
 		}
 		return nil

@@ -169,12 +169,12 @@ func (a *Account) DecideBounty(f FundForfeited, violator string) []Event {
 // Ledger is the scope of commands that concern no single customer (CloseQuarter).
 type Ledger struct {
 	closed   map[Quarter]Date
-	commands map[string]string
+	commands commandLog
 }
 
 // NewLedger returns the empty ledger scope.
 func NewLedger() *Ledger {
-	return &Ledger{closed: map[Quarter]Date{}, commands: map[string]string{}}
+	return &Ledger{closed: map[Quarter]Date{}, commands: commandLog{}}
 }
 
 // QuarterClosed reports whether q was closed.
@@ -202,16 +202,7 @@ func (l *Ledger) Apply(e Event) {
 }
 
 // Remember and CheckCommand give the ledger scope the same idempotency as accounts.
-func (l *Ledger) Remember(id, hash string) { l.commands[id] = hash }
+func (l *Ledger) Remember(id, hash string) { l.commands.remember(id, hash) }
 
 // CheckCommand: see Account.CheckCommand.
-func (l *Ledger) CheckCommand(id, hash string) (bool, error) {
-	h, ok := l.commands[id]
-	if !ok {
-		return false, nil
-	}
-	if h != hash {
-		return true, fieldErr("id", Duplicate, "command id %q was already used for a different command", id)
-	}
-	return true, nil
-}
+func (l *Ledger) CheckCommand(id, hash string) (bool, error) { return l.commands.check(id, hash) }

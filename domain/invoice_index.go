@@ -32,11 +32,40 @@ func (ix *invoiceIndex) noteIssued(inv *Invoice) {
 	ix.mu.Unlock()
 }
 
-// reset drops the index; the next read builds it from the accounts.
-func (ix *invoiceIndex) reset() {
+// drop removes the invoices of a customer whose account was dropped, in one pass and
+// without a re-sort. sorted may be held by a reader, so it is filtered into a new
+// slice; added is the index's own.
+func (ix *invoiceIndex) drop(customer string) {
 	ix.mu.Lock()
-	ix.sorted, ix.added, ix.rebuild = nil, nil, true
-	ix.mu.Unlock()
+	defer ix.mu.Unlock()
+	if ix.rebuild {
+		return
+	}
+	keep := func(inv *Invoice) bool { return inv.Customer != customer }
+	var sorted []*Invoice
+	for i, inv := range ix.sorted {
+		if !keep(inv) {
+			if sorted == nil {
+				sorted = make([]*Invoice, i, len(ix.sorted)-1)
+				copy(sorted, ix.sorted[:i])
+			}
+			continue
+		}
+		if sorted != nil {
+			sorted = append(sorted, inv)
+		}
+	}
+	if sorted != nil {
+		ix.sorted = sorted
+	}
+	added := ix.added[:0]
+	for _, inv := range ix.added {
+		if keep(inv) {
+			added = append(added, inv)
+		}
+	}
+	clear(ix.added[len(added):])
+	ix.added = added
 }
 
 // InvoicesByID returns every invoice of the books in invoice id order. The slice is

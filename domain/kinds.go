@@ -75,38 +75,35 @@ func ParseWriteOffReason(s string) (WriteOffReason, error) {
 
 func (r WriteOffReason) String() string { return r.name }
 
+// unmarshalText is the body of the UnmarshalBinary methods of the value types that
+// snapshots carry as text: the empty text is the zero value, any other is parsed.
+// On error *dst is left as it was.
+func unmarshalText[T any](dst *T, b []byte, parse func(string) (T, error)) error {
+	if len(b) == 0 {
+		var zero T
+		*dst = zero
+		return nil
+	}
+	v, err := parse(string(b))
+	if err != nil {
+		return err
+	}
+	*dst = v
+	return nil
+}
+
 // MarshalBinary and UnmarshalBinary let snapshots carry an action by name.
 func (a Action) MarshalBinary() ([]byte, error) { return []byte(a.name), nil }
 
 // UnmarshalBinary: see MarshalBinary.
-func (a *Action) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 {
-		*a = Action{}
-		return nil
-	}
-	p, err := ParseAction(string(b))
-	if err != nil {
-		return err
-	}
-	*a = p
-	return nil
-}
+func (a *Action) UnmarshalBinary(b []byte) error { return unmarshalText(a, b, ParseAction) }
 
 // MarshalBinary and UnmarshalBinary let snapshots carry a reason by name.
 func (r WriteOffReason) MarshalBinary() ([]byte, error) { return []byte(r.name), nil }
 
 // UnmarshalBinary: see MarshalBinary.
 func (r *WriteOffReason) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 {
-		*r = WriteOffReason{}
-		return nil
-	}
-	p, err := ParseWriteOffReason(string(b))
-	if err != nil {
-		return err
-	}
-	*r = p
-	return nil
+	return unmarshalText(r, b, ParseWriteOffReason)
 }
 
 // ChannelManual is the channel recorded on reminder.sent.v1 when the engine had no

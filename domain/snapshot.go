@@ -10,7 +10,8 @@ import (
 // changes. A snapshot of another version is not restored: the books are folded from
 // the stream instead (snapshots are a cache; the stream is the record).
 // 2: accounts keep 16-byte digests of command hashes.
-const SnapshotVersion = 2
+// 3: the ledger keeps digests too (one commandLog); a hex sha256 hash is not re-hashed.
+const SnapshotVersion = 3
 
 // Snapshot is the folded books in an exported form, so that a projection can restart
 // from it instead of replaying the whole stream. It holds no decisions of its own:
@@ -19,7 +20,7 @@ type Snapshot struct {
 	Version        int
 	Accounts       []AccountSnapshot
 	Closed         []ClosedQuarter
-	LedgerCommands map[string]string
+	LedgerCommands commandLog
 }
 
 // ClosedQuarter is a closed quarter and its close date.
@@ -45,7 +46,7 @@ type AccountSnapshot struct {
 	Promises      []PromiseRecorded
 	Actions       []ActionRecorded
 	Reminders     []ReminderSent
-	Commands      map[string]Digest
+	Commands      commandLog
 }
 
 // GradeAt is a grade from a date on.
