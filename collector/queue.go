@@ -106,22 +106,28 @@ type Queue struct {
 
 // OpenQueue creates or updates the jobs stream (work-queue retention, file
 // storage, 24h duplicate window) and the dead-letter stream (limits
-// retention), both with the given number of replicas (0 means 1).
+// retention), both with the given number of replicas. replicas 0 keeps each
+// existing stream's replicas and creates a missing one with 1
+// (eventstore.StreamReplicas).
 func OpenQueue(ctx context.Context, js jetstream.JetStream, replicas int) (*Queue, error) {
 	if js == nil {
 		return nil, errors.New("collector: OpenQueue: nil JetStream")
 	}
-	if replicas == 0 {
-		replicas = 1
-	}
 	if replicas < 0 {
 		return nil, fmt.Errorf("collector: OpenQueue: invalid replicas %d", replicas)
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, jobsStreamConfig(replicas)); err != nil {
-		return nil, fmt.Errorf("collector: create or update stream %s: %w", JobsStream, err)
-	}
-	if _, err := js.CreateOrUpdateStream(ctx, deadStreamConfig(replicas)); err != nil {
-		return nil, fmt.Errorf("collector: create or update stream %s: %w", DeadStream, err)
+	streams := []struct {
+		name   string
+		config func(replicas int) jetstream.StreamConfig
+	}{{JobsStream, jobsStreamConfig}, {DeadStream, deadStreamConfig}}
+	for _, st := range streams {
+		r, err := eventstore.StreamReplicas(ctx, js, st.name, replicas)
+		if err != nil {
+			return nil, fmt.Errorf("collector: %w", err)
+		}
+		if _, err := js.CreateOrUpdateStream(ctx, st.config(r)); err != nil {
+			return nil, fmt.Errorf("collector: create or update stream %s: %w", st.name, err)
+		}
 	}
 	return &Queue{js: js}, nil
 }

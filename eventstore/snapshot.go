@@ -20,16 +20,33 @@ type Snapshots struct {
 	obj jetstream.ObjectStore
 }
 
-// Snapshots opens (or creates) the snapshot object store with the stream's replicas.
+// Snapshots opens (or creates) the snapshot object store. replicas 0 keeps the
+// replica count of an existing store and creates a new one with as many replicas as
+// the ledger stream; a count above 0 sets it.
 func (s *Store) Snapshots(ctx context.Context, replicas int) (*Snapshots, error) {
-	if replicas <= 0 {
-		replicas = 1
+	if replicas < 0 {
+		return nil, fmt.Errorf("eventstore: snapshot store: invalid replicas %d", replicas)
+	}
+	existing := 0
+	if replicas == 0 {
+		obj, err := s.js.ObjectStore(ctx, SnapshotBucket)
+		switch {
+		case errors.Is(err, jetstream.ErrBucketNotFound):
+		case err != nil:
+			return nil, fmt.Errorf("eventstore: snapshot store: %w", err)
+		default:
+			st, err := obj.Status(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("eventstore: snapshot store status: %w", err)
+			}
+			existing = st.Replicas()
+		}
 	}
 	obj, err := s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket:      SnapshotBucket,
 		Description: "arkeep projection snapshots (a cache: rebuilt from the AR stream when absent)",
 		Storage:     jetstream.FileStorage,
-		Replicas:    replicas,
+		Replicas:    pickReplicas(replicas, existing, s.stream.CachedInfo().Config.Replicas),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: snapshot store: %w", err)

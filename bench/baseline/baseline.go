@@ -12,10 +12,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Server is an embedded JetStream with the AR stream, fsync on every write.
+// Server is an embedded JetStream with the AR stream, fsync on every write. Raw
+// publishes go through Store.JetStream().
 type Server struct {
 	Store *eventstore.Store
-	JS    jetstream.JetStream
 	Stop  func()
 }
 
@@ -27,17 +27,16 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 	}
 	nc, err := eventstore.ConnectEmbedded(srv)
 	if err != nil {
+		srv.Shutdown()
 		return nil, err
 	}
+	stop := func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() }
 	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
 	if err != nil {
+		stop()
 		return nil, err
 	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return nil, err
-	}
-	return &Server{Store: st, JS: js, Stop: func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() }}, nil
+	return &Server{Store: st, Stop: stop}, nil
 }
 
 // PublishAsync publishes n messages of size bytes asynchronously, with at most 4000

@@ -16,7 +16,7 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed; the same seed writes the same file")
 	flag.Parse()
 	if *customers <= 0 {
-		*customers = max(10, *n/100)
+		*customers = ledgergen.Customers(*n)
 	}
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer w.Flush()

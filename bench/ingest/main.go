@@ -6,7 +6,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"flag"
@@ -32,11 +31,7 @@ func main() {
 
 func run(n int, workers int) error {
 	ctx := context.Background()
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	ledgergen.Generate(w, n, max(10, n/100), 1)
-	w.Flush()
-	ledgerBytes := buf.Bytes()
+	ledgerBytes := ledgergen.Bytes(n, ledgergen.Customers(n), 1)
 
 	dir, err := os.MkdirTemp("", "arkeep-bench-")
 	if err != nil {
@@ -77,7 +72,7 @@ func run(n int, workers int) error {
 		return err
 	}
 	defer raw2.Stop()
-	rawDur, err := baseline.PublishAsync(ctx, raw2.JS, avg, int(msgs))
+	rawDur, err := baseline.PublishAsync(ctx, raw2.Store.JetStream(), avg, int(msgs))
 	if err != nil {
 		return err
 	}

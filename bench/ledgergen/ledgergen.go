@@ -4,6 +4,7 @@ package ledgergen
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -49,6 +50,20 @@ func (b *book) compact() {
 		}
 	}
 	b.open = b.open[:k]
+}
+
+// Customers is the default number of customers for a ledger of the given number of
+// commands: one per hundred commands, at least 10.
+func Customers(commands int) int { return max(10, commands/100) }
+
+// Bytes is Generate's ledger in memory: commands valid commands for the given number
+// of customers, as JSON Lines.
+func Bytes(commands, customers int, seed uint64) []byte {
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	Generate(w, commands, customers, seed)
+	w.Flush()
+	return buf.Bytes()
 }
 
 // Generate writes n valid commands for the given number of customers; the same seed

@@ -101,10 +101,7 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	}
 
 	// P1/P6: import a generated ledger of n commands.
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	ledgergen.Generate(w, n, max(10, n/100), 1)
-	w.Flush()
+	ledgerBytes := ledgergen.Bytes(n, ledgergen.Customers(n), 1)
 	env, err := baseline.Start(ctx, filepath.Join(dir, "a"))
 	if err != nil {
 		return err
@@ -115,7 +112,7 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 		return err
 	}
 	t0 := time.Now()
-	stats, refusals, err := svc.Import(ctx, bytes.NewReader(buf.Bytes()), ledger.ImportOptions{})
+	stats, refusals, err := svc.Import(ctx, bytes.NewReader(ledgerBytes), ledger.ImportOptions{})
 	importDur := time.Since(t0)
 	if err != nil || len(refusals) > 0 {
 		return fmt.Errorf("import: %v (%d refused)", err, len(refusals))
@@ -130,7 +127,7 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	if err != nil {
 		return err
 	}
-	rawDur, err := baseline.PublishAsync(ctx, rawEnv.JS, avg, int(msgs))
+	rawDur, err := baseline.PublishAsync(ctx, rawEnv.Store.JetStream(), avg, int(msgs))
 	rawEnv.Stop()
 	if err != nil {
 		return err
@@ -175,7 +172,7 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 	size := 0
 	for i := 0; i < count; i++ {
 		body := fmt.Sprintf(`{"cmd":"RecordPayment","id":"lat-%d-%d","on":"2026-06-01","payment":"PAY-LAT-%d-%d","customer":"C%05d","amount":"1.00","currency":"CNY"}`,
-			n, i, n, i, i%max(10, n/100))
+			n, i, n, i, i%ledgergen.Customers(n))
 		size = len(body)
 		req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/v1/commands", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer bench-token-0123456789")
@@ -194,7 +191,7 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 	payload := bytes.Repeat([]byte("x"), size*2) // a commit is about twice the command
 	for i := 0; i < count; i++ {
 		t0 := time.Now()
-		if _, err := env.JS.Publish(ctx, fmt.Sprintf("ar.acct.lat%d", i%100), payload); err != nil {
+		if _, err := env.Store.JetStream().Publish(ctx, fmt.Sprintf("ar.acct.lat%d", i%100), payload); err != nil {
 			return err
 		}
 		rawLat = append(rawLat, time.Since(t0))

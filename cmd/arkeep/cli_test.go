@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/arkeep/arkeep/projections"
 )
 
 // cliResult is what one run of the binary's entry point produced.
@@ -333,6 +335,42 @@ func TestCLIUnknownFlagIsUsageError(t *testing.T) {
 		r := arkeep(t, "", args...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, "no-such-flag") {
 			t.Errorf("arkeep %v: %s\nwant exit %d", args, r, exitUsage)
+		}
+	}
+}
+
+// A policy file that cannot be read or parsed is a usage error naming the flag it came
+// with.
+func TestCLIPolicyErrorsNameTheFlag(t *testing.T) {
+	dir := cliEnv(t)
+	data := filepath.Join(dir, "data")
+	good := writeFile(t, dir, "good.json",
+		`{"version":"v2","grades":{"1":["0i:notice"],"2":["0:visit"],"3":["+1:call"],"4":["-1:call"],"5":["+3:escalate"]}}`)
+	bad := writeFile(t, dir, "bad.json", `{`)
+	missing := filepath.Join(dir, "missing.json")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"simulate", "--data", data, "--policy", bad, "--from", "2026-01-01", "--to", "2026-01-02"}, "--policy " + bad},
+		{[]string{"simulate", "--data", data, "--policy", missing, "--from", "2026-01-01", "--to", "2026-01-02"}, "--policy: "},
+		{[]string{"simulate", "--data", data, "--policy", good, "--current", missing, "--from", "2026-01-01", "--to", "2026-01-02"}, "--current: "},
+		{[]string{"simulate", "--data", data, "--policy", good, "--current", bad, "--from", "2026-01-01", "--to", "2026-01-02"}, "--current " + bad},
+		{[]string{"report", "schedule", "--data", data, "--policy", missing}, "--policy: "},
+	} {
+		r := arkeep(t, "", c.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("arkeep %v: %s\nwant exit %d naming %q", c.args, r, exitUsage, c.want)
+		}
+	}
+}
+
+// The top-level usage lists every report a Request can name and the CSV import.
+func TestCLIUsageListsReportsAndCSV(t *testing.T) {
+	r := arkeep(t, "", "help")
+	for _, want := range append([]string{"--map", "--preset", "FILE.csv"}, projections.ReportNames...) {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("usage does not mention %q:\n%s", want, r.stdout)
 		}
 	}
 }

@@ -90,14 +90,15 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return fmt.Errorf("load the books: %w", err)
 	}
 	opts := ledger.ImportOptions{Workers: *workers}
-	if mapping != nil {
-		return importCSV(ctx, svc, in, *mapping, opts, *quiet, stdout, stderr)
-	}
 	if !*quiet {
+		// The CSV path records through the JSON Lines one: the same counts, in commands.
 		opts.Progress = func(s ledger.ImportStats, d time.Duration) {
-			fmt.Fprintf(stderr, "arkeep import: %d lines, %d recorded, %d already recorded, %d refused (%.0f commands/s)\n",
-				s.Lines, s.Recorded, s.Duplicates, s.Refused, float64(s.Recorded+s.Duplicates)/d.Seconds())
+			fmt.Fprintf(stderr, "arkeep import: %d commands, %d recorded, %d already recorded, %d refused (%.0f commands/s)\n",
+				s.Commands, s.Recorded, s.Duplicates, s.Refused, float64(s.Recorded+s.Duplicates)/d.Seconds())
 		}
+	}
+	if mapping != nil {
+		return importCSV(ctx, svc, in, *mapping, opts, stdout, stderr)
 	}
 	stats, refusals, err := svc.Import(ctx, in, opts)
 	for _, r := range refusals {
@@ -105,10 +106,16 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	fmt.Fprintf(stdout, "lines %d, commands %d, recorded %d, already recorded %d, refused %d, events %d\n",
 		stats.Lines, stats.Commands, stats.Recorded, stats.Duplicates, stats.Refused, stats.Events)
+	return importDone(err, stats.Refused)
+}
+
+// importDone is the end of an import whose counts are printed: the store's error if
+// it stopped the import, else exit 1 if any line or row was refused.
+func importDone(err error, refused int) error {
 	if err != nil {
 		return err
 	}
-	if stats.Refused > 0 {
+	if refused > 0 {
 		return exitError{1}
 	}
 	return nil
@@ -118,13 +125,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // reports refusals by CSV line and column, like the JSONL refusals; the exit code is 1
 // if any row was refused.
 func importCSV(ctx context.Context, svc *ledger.Service, in io.Reader, m csvimport.Mapping,
-	opts ledger.ImportOptions, quiet bool, stdout, stderr io.Writer) error {
-	if !quiet {
-		opts.Progress = func(s ledger.ImportStats, d time.Duration) {
-			fmt.Fprintf(stderr, "arkeep import: %d commands, %d recorded, %d already recorded, %d refused (%.0f commands/s)\n",
-				s.Commands, s.Recorded, s.Duplicates, s.Refused, float64(s.Recorded+s.Duplicates)/d.Seconds())
-		}
-	}
+	opts ledger.ImportOptions, stdout, stderr io.Writer) error {
 	stats, refusals, err := csvimport.Import(ctx, svc, in, m, opts)
 	var header *csvimport.Refusal
 	if errors.As(err, &header) {
@@ -137,11 +138,5 @@ func importCSV(ctx context.Context, svc *ledger.Service, in io.Reader, m csvimpo
 	c := stats.Commands
 	fmt.Fprintf(stdout, "csv lines %d, rows %d, rows refused %d; commands %d, recorded %d, already recorded %d, refused %d, events %d\n",
 		stats.Lines, stats.Rows, stats.Refused, c.Commands, c.Recorded, c.Duplicates, c.Refused, c.Events)
-	if err != nil {
-		return err
-	}
-	if stats.Refused > 0 {
-		return exitError{1}
-	}
-	return nil
+	return importDone(err, stats.Refused)
 }

@@ -11,15 +11,20 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/arkeep/arkeep/projections"
 )
 
-const usage = `arkeep — event-sourced receivables and collections engine
+var usage = `arkeep — event-sourced receivables and collections engine
 
 Usage:
   arkeep import [--data DIR | --nats URL] FILE.jsonl|-     record batch commands
+  arkeep import (--map MAPPING.yaml | --preset NAME) FILE.csv
+                                                         record a CSV export, translated by the mapping
   arkeep report NAME --as-of YYYY-MM-DD [--format json|csv|table] [flags]
-                                                         print a report (ageing, baddebt, fund, schedule, worklist)
+                                                         print a report (` + strings.Join(projections.ReportNames, ", ") + `)
   arkeep serve [--data DIR | --nats URL] [--listen ADDR]  run the engine: HTTP API, metrics, clock, reminders
   arkeep simulate --policy FILE --from D1 --to D2         what-if: steps a candidate dunning policy adds or drops
   arkeep events [--data DIR | --nats URL]                 print every recorded commit as JSON Lines

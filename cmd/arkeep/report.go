@@ -41,11 +41,9 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 {
 		return usagef("want exactly one report NAME, got %d", len(pos))
 	}
-	req.Name, req.Policy = pos[0], domain.DefaultPolicy()
-	if *policyFile != "" {
-		if req.Policy, err = loadPolicy(*policyFile); err != nil {
-			return err
-		}
+	req.Name = pos[0]
+	if req.Policy, err = loadPolicy("policy", *policyFile); err != nil {
+		return err
 	}
 	if *asOf == "" {
 		req.AsOf = domain.NewDate(time.Now().Date())
@@ -93,14 +91,19 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 }
 
-func loadPolicy(path string) (*domain.Policy, error) {
+// loadPolicy reads the dunning policy file given with the flag --flagName; no file
+// (path "") is the built-in default policy. Errors are usage errors naming the flag.
+func loadPolicy(flagName, path string) (*domain.Policy, error) {
+	if path == "" {
+		return domain.DefaultPolicy(), nil
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, usagef("--policy: %v", err)
+		return nil, usagef("--%s: %v", flagName, err)
 	}
 	p, err := domain.ParsePolicy(data)
 	if err != nil {
-		return nil, usagef("--policy %s: %v", path, err)
+		return nil, usagef("--%s %s: %v", flagName, path, err)
 	}
 	return p, nil
 }

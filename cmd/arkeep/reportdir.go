@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,38 @@ import (
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/projections"
 )
+
+// dailyReports is serve's --report-dir step, run on every tick of the clock. Once a day
+// it waits until the live projection has folded everything the stream held, then writes
+// the day's reports; a day whose reports are in the directory is not looked at again.
+// It is used by one goroutine.
+type dailyReports struct {
+	dir     string
+	live    *projections.Live
+	lastSeq func(context.Context) (uint64, error) // the stream's last sequence
+	done    domain.Date                           // the last day written; domain.NoDate at first
+}
+
+// write writes day's reports unless that was done already. When the stream's last
+// sequence cannot be read, nothing is written (the projection may lag behind the
+// stream) and the error is returned: the next tick tries again.
+func (d *dailyReports) write(ctx context.Context, day domain.Date) (written []string, err error) {
+	if day == d.done {
+		return nil, nil
+	}
+	seq, err := d.lastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.live.WaitFor(ctx, seq); err != nil {
+		return nil, fmt.Errorf("wait for the projection to reach stream sequence %d: %w", seq, err)
+	}
+	if written, err = writeDailyReports(d.dir, d.live, day); err != nil {
+		return written, err
+	}
+	d.done = day
+	return written, nil
+}
 
 // writeDailyReports writes the day's ageing and bad-debt CSVs into dir, once a day:
 // a file already there is left alone, so every instance and every tick of the clock may

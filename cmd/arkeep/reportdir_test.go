@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,68 @@ func TestDailyReportsWrittenOnce(t *testing.T) {
 	entries, _ := os.ReadDir(out)
 	if len(entries) != 2 {
 		t.Errorf("report dir holds %d entries, want the 2 reports and no temporary files", len(entries))
+	}
+}
+
+// serve's report-dir step writes once a day: not from a projection it could not check
+// against the stream (the last sequence unreadable), and not again, nor asking the
+// stream, once the day's reports are written.
+func TestDailyReportsStep(t *testing.T) {
+	dir := cliEnv(t)
+	data := filepath.Join(dir, "data")
+	file := writeFile(t, dir, "b.jsonl", goodLines...)
+	if r := arkeep(t, "", "import", "--data", data, "--quiet", file); r.code != 0 {
+		t.Fatalf("import: %s", r)
+	}
+	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(data, "jetstream"), SyncAlways: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	nc, err := eventstore.ConnectEmbedded(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := projections.StartLive(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "reports")
+	calls := 0
+	var seqErr error
+	step := &dailyReports{dir: out, live: live, done: domain.NoDate,
+		lastSeq: func(ctx context.Context) (uint64, error) {
+			calls++
+			if seqErr != nil {
+				return 0, seqErr
+			}
+			return st.LastSeq(ctx)
+		}}
+	day := domain.MustDate("2026-03-31")
+
+	seqErr = errors.New("no leader")
+	if written, err := step.write(ctx, day); err == nil || len(written) != 0 {
+		t.Fatalf("with the last sequence unreadable: wrote %v, err %v; want nothing and the error", written, err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("with the last sequence unreadable: report dir holds %d entries", len(entries))
+	}
+	seqErr = nil
+	if written, err := step.write(ctx, day); err != nil || len(written) != 2 {
+		t.Fatalf("next tick: wrote %v, err %v; want the 2 reports", written, err)
+	}
+	calls = 0
+	if written, err := step.write(ctx, day); err != nil || len(written) != 0 || calls != 0 {
+		t.Errorf("a later tick the same day: wrote %v, err %v, asked the stream %d times; want nothing", written, err, calls)
+	}
+	if written, err := step.write(ctx, day+1); err != nil || len(written) != 2 || calls != 1 {
+		t.Errorf("the next day: wrote %v, err %v, asked the stream %d times; want the 2 reports", written, err, calls)
 	}
 }

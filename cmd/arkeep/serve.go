@@ -22,7 +22,6 @@ import (
 	"github.com/arkeep/arkeep/metrics"
 	"github.com/arkeep/arkeep/projections"
 	"github.com/arkeep/arkeep/web"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -57,13 +56,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("--holidays: %v", err)
 	}
-	policy := domain.DefaultPolicy()
-	if *policyFile != "" {
-		p, err := loadPolicy(*policyFile)
-		if err != nil {
-			return err
-		}
-		policy = p
+	policy, err := loadPolicy("policy", *policyFile)
+	if err != nil {
+		return err
 	}
 	if *secret == "" {
 		*secret = os.Getenv("ARKEEP_WEBHOOK_SECRET") // read here so that --help never prints it
@@ -128,11 +123,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stderr, "arkeep serve: "+f+"\n", a...)
 		})
 	}
-	js, err := jetstream.New(sf.conn)
-	if err != nil {
-		return err
-	}
-	queue, err := collector.OpenQueue(ctx, js, sf.replicas)
+	queue, err := collector.OpenQueue(ctx, st.JetStream(), sf.replicas)
 	if err != nil {
 		return fmt.Errorf("open the reminder queue: %w", err)
 	}
@@ -170,24 +161,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	reg.MustRegister(metrics.NewCollector(live, policy, today, st.LastSeq, reminders))
 	clock := &collector.Clock{Service: svc, Policy: policy, Queue: queue}
+	reports := &dailyReports{dir: *reportDir, live: live, lastSeq: st.LastSeq, done: domain.NoDate}
 	go func() {
 		t := time.NewTicker(*tick)
 		defer t.Stop()
 		for {
-			run, err := clock.Run(ctx, today())
+			day := today()
+			run, err := clock.Run(ctx, day)
 			if err != nil && ctx.Err() == nil {
 				fmt.Fprintf(stderr, "arkeep serve: clock: %v\n", err)
 			} else if run.Doubtful+run.Closed+run.Enqueued > 0 {
 				fmt.Fprintf(stderr, "arkeep serve: clock %s: %d doubtful, %d quarters closed, %d reminders queued\n",
-					today(), run.Doubtful, run.Closed, run.Enqueued)
+					day, run.Doubtful, run.Closed, run.Enqueued)
 			}
 			if *reportDir != "" {
-				if err := live.WaitFor(ctx, lastSeq(ctx, st)); err == nil {
-					if written, err := writeDailyReports(*reportDir, live, today()); err != nil {
-						fmt.Fprintf(stderr, "arkeep serve: report dir: %v\n", err)
-					} else if len(written) > 0 {
-						fmt.Fprintf(stderr, "arkeep serve: wrote %v\n", written)
-					}
+				if written, err := reports.write(ctx, day); err != nil && ctx.Err() == nil {
+					fmt.Fprintf(stderr, "arkeep serve: report dir: %v (trying again next tick)\n", err)
+				} else if len(written) > 0 {
+					fmt.Fprintf(stderr, "arkeep serve: wrote %v\n", written)
 				}
 			}
 			select {
@@ -217,14 +208,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	_ = hs.Shutdown(shutdown)
 	fmt.Fprintln(stdout, "arkeep serve: stopped")
 	return nil
-}
-
-// lastSeq is the stream's last sequence, or 0 if it cannot be read now.
-func lastSeq(ctx context.Context, st interface {
-	LastSeq(context.Context) (uint64, error)
-}) uint64 {
-	n, _ := st.LastSeq(ctx)
-	return n
 }
 
 // dataTokens returns the API tokens file kept in the data directory, making it with

@@ -37,15 +37,13 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *candidate == "" || *from == "" || *to == "" {
 		return usagef("--policy, --from and --to are required")
 	}
-	cand, err := loadPolicy(*candidate)
+	cand, err := loadPolicy("policy", *candidate)
 	if err != nil {
 		return err
 	}
-	cur := domain.DefaultPolicy()
-	if *current != "" {
-		if cur, err = loadPolicy(*current); err != nil {
-			return err
-		}
+	cur, err := loadPolicy("current", *current)
+	if err != nil {
+		return err
 	}
 	d1, err := domain.ParseDate(*from)
 	if err != nil {

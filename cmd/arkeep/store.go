@@ -21,15 +21,13 @@ type storeFlags struct {
 	noSync   bool
 	replicas int
 	maxStore int64
-
-	conn *nats.Conn // set by open
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.data, "data", envOr("ARKEEP_DATA", "./arkeep-data"), "directory of the embedded JetStream store (env ARKEEP_DATA)")
 	fs.StringVar(&f.natsURL, "nats", os.Getenv("ARKEEP_NATS"), "NATS URL(s), comma-separated, of an external server or cluster instead of the embedded store (env ARKEEP_NATS)")
 	fs.BoolVar(&f.noSync, "unsafe-no-fsync", false, "embedded store only: do not fsync every write (acknowledged writes can be lost on power failure)")
-	fs.IntVar(&f.replicas, "replicas", 1, "stream replicas when arkeep creates the stream on a cluster (3 for production)")
+	fs.IntVar(&f.replicas, "replicas", 0, "replicas of arkeep's streams on a NATS cluster: N sets every stream to N (3 for production); 0 keeps each existing stream's count and creates missing ones with 1 (the snapshot store with the ledger stream's)")
 	fs.Int64Var(&f.maxStore, "max-store", eventstore.DefaultMaxFileStore, "embedded store only: most bytes JetStream may use on disk")
 }
 
@@ -83,7 +81,6 @@ func (f *storeFlags) open(ctx context.Context, stderr io.Writer) (*eventstore.St
 		nc = c
 		closers = append(closers, c.Close)
 	}
-	f.conn = nc
 	st, err := eventstore.Open(ctx, nc, eventstore.Config{Replicas: f.replicas})
 	if err != nil {
 		closeAll()

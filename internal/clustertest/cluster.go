@@ -39,17 +39,16 @@ import (
 // readyTimeout bounds how long a node may take to become healthy.
 const readyTimeout = 60 * time.Second
 
+// nodeCount is the number of servers in a cluster; clusterName is its name.
+const (
+	nodeCount   = 3
+	clusterName = "arkeep-test"
+)
+
 // Config shapes a cluster.
 type Config struct {
 	// Dir holds each node's store directory, configuration and log. Required.
 	Dir string
-	// Nodes is the number of servers; 0 means 3.
-	Nodes int
-	// Name is the cluster name; "" means "arkeep-test".
-	Name string
-	// NoSync turns sync_interval: always off. The default fsyncs every write, as a
-	// ledger deployment does.
-	NoSync bool
 }
 
 // Node is one server of the cluster.
@@ -70,7 +69,6 @@ type Node struct {
 // Cluster is a running (or partly running) cluster. Its methods are safe for
 // concurrent use.
 type Cluster struct {
-	cfg Config
 	bin string
 
 	mu    sync.Mutex
@@ -85,23 +83,17 @@ func Start(cfg Config) (*Cluster, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("clustertest: Config.Dir is required")
 	}
-	if cfg.Nodes == 0 {
-		cfg.Nodes = 3
-	}
-	if cfg.Name == "" {
-		cfg.Name = "arkeep-test"
-	}
 	bin, err := ServerBinary()
 	if err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(3 * cfg.Nodes)
+	ports, err := freePorts(3 * nodeCount)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, bin: bin}
+	c := &Cluster{bin: bin}
 	var routes []string
-	for i := 0; i < cfg.Nodes; i++ {
+	for i := 0; i < nodeCount; i++ {
 		n := &Node{
 			Name:        fmt.Sprintf("n%d", i+1),
 			ClientPort:  ports[3*i],
@@ -136,10 +128,6 @@ func (c *Cluster) writeConf(n *Node, routes []string) error {
 	if err := os.MkdirAll(n.StoreDir, 0o750); err != nil {
 		return fmt.Errorf("clustertest: %w", err)
 	}
-	syncLine := "sync_interval: always"
-	if c.cfg.NoSync {
-		syncLine = ""
-	}
 	conf := fmt.Sprintf(`server_name: %s
 listen: 127.0.0.1:%d
 http: 127.0.0.1:%d
@@ -148,14 +136,14 @@ jetstream {
 	store_dir: %q
 	max_file_store: 1GB
 	max_memory_store: 64MB
-	%s
+	sync_interval: always
 }
 cluster {
 	name: %s
 	listen: 127.0.0.1:%d
 	routes: [%s]
 }
-`, n.Name, n.ClientPort, n.HTTPPort, n.log, n.StoreDir, syncLine, c.cfg.Name, n.ClusterPort, strings.Join(routes, ", "))
+`, n.Name, n.ClientPort, n.HTTPPort, n.log, n.StoreDir, clusterName, n.ClusterPort, strings.Join(routes, ", "))
 	if err := os.WriteFile(n.conf, []byte(conf), 0o600); err != nil {
 		return fmt.Errorf("clustertest: %w", err)
 	}
@@ -270,15 +258,6 @@ func (c *Cluster) URLs() string {
 		urls[i] = fmt.Sprintf("nats://127.0.0.1:%d", n.ClientPort)
 	}
 	return strings.Join(urls, ",")
-}
-
-// Log returns the end of a node's log.
-func (c *Cluster) Log(name string) string {
-	n, err := c.node(name)
-	if err != nil {
-		return err.Error()
-	}
-	return tail(n.log)
 }
 
 // jetStream is the cluster's own client, for stream state queries.

@@ -12,14 +12,10 @@ import (
 	"github.com/arkeep/arkeep/eventstore"
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 )
 
 // Stack is one running engine without its HTTP side.
 type Stack struct {
-	Server  *server.Server
-	Conn    *nats.Conn
 	Store   *eventstore.Store
 	Service *ledger.Service
 	Live    *projections.Live
@@ -50,6 +46,7 @@ func StartStore(t testing.TB) *Stack {
 	}
 	nc, err := eventstore.ConnectEmbedded(srv)
 	if err != nil {
+		srv.Shutdown()
 		t.Fatalf("stacktest: ConnectEmbedded: %v", err)
 	}
 	t.Cleanup(func() { nc.Close(); srv.Shutdown(); srv.WaitForShutdown() })
@@ -59,5 +56,5 @@ func StartStore(t testing.TB) *Stack {
 	if err != nil {
 		t.Fatalf("stacktest: eventstore.Open: %v", err)
 	}
-	return &Stack{Server: srv, Conn: nc, Store: st}
+	return &Stack{Store: st}
 }
