@@ -122,9 +122,6 @@ func (s *Server) postCommands(w http.ResponseWriter, r *http.Request, role Role)
 		p := &cmds[i]
 		p.cmd, p.hash, p.err = batch.ParseCommand(raw)
 		p.name = cmdName(raw)
-		if p.err == nil {
-			p.name = commandName(p.cmd)
-		}
 		need := CommandRole(p.name)
 		if p.err != nil && p.name == "unknown" {
 			need = RoleClerk // refused below as not a command
@@ -221,11 +218,6 @@ func (s *Server) execute(ctx context.Context, p parsed) CommandResult {
 	}
 }
 
-// commandName is the Appendix A name of a parsed command: its domain type's name.
-func commandName(c domain.Command) string {
-	return strings.TrimPrefix(fmt.Sprintf("%T", c), "*domain.")
-}
-
 func refusal(id string, err error) CommandResult {
 	if fe, ok := domain.Refusal(err); ok {
 		return CommandResult{ID: id, Status: "refused", Error: &Refuse{Field: fe.Field, Reason: string(fe.Reason), Detail: fe.Error()}}
@@ -233,17 +225,26 @@ func refusal(id string, err error) CommandResult {
 	return CommandResult{ID: id, Status: "refused", Error: &Refuse{Reason: "error", Detail: err.Error()}}
 }
 
-// cmdName reads the command name for metrics; unknown names are folded into one label
-// so that clients cannot grow the label set.
+// appendixA is the set of Appendix A command names.
+var appendixA = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range batch.Commands() {
+		m[c] = true
+	}
+	return m
+}()
+
+// cmdName is the Appendix A name a command gives in its "cmd" field, or "unknown", for
+// the role check and the metric labels (unknown names are folded into one label so that
+// clients cannot grow the label set). It names refused commands too; for a command that
+// parses it is the parsed command's name, as batch refuses a duplicated or unknown field.
 func cmdName(raw []byte) string {
 	var head struct {
 		Cmd string `json:"cmd"`
 	}
 	_ = json.Unmarshal(raw, &head)
-	for _, c := range batch.Commands() {
-		if c == head.Cmd {
-			return c
-		}
+	if appendixA[head.Cmd] {
+		return head.Cmd
 	}
 	return "unknown"
 }
@@ -295,30 +296,26 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request, _ Role) {
 		s.Live.View(func(b *domain.Books) { rep = build(b) })
 	}
 	if !page.on {
-		writeReport(w, r, rep, nil)
+		writeReport(w, r, rep, rep)
 		return
 	}
-	cut, total, _ := paginate(rep, page)
-	writeReport(w, r, cut, &pageInfo{next: page.next(digest, total)})
+	cut, total := paginate(rep, page)
+	next := page.next(digest, total)
+	if next != nil {
+		w.Header().Set("X-Next-Page-Token", *next)
+	}
+	writeReport(w, r, cut, withNext{rep: cut, next: next})
 }
 
-// pageInfo is the paging part of a paginated report answer.
-type pageInfo struct{ next *string }
-
-func writeReport(w http.ResponseWriter, r *http.Request, rep projections.Tabular, page *pageInfo) {
-	if page != nil && page.next != nil {
-		w.Header().Set("X-Next-Page-Token", *page.next)
-	}
+// writeReport writes rep as CSV when the query asks for it (format=csv), otherwise
+// body (the report, or the page of it with its next_page_token) as JSON.
+func writeReport(w http.ResponseWriter, r *http.Request, rep projections.Tabular, body any) {
 	if r.URL.Query().Get("format") == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		_ = projections.WriteCSV(w, rep)
 		return
 	}
-	if page != nil {
-		writeJSON(w, http.StatusOK, withNext{rep: rep, next: page.next})
-		return
-	}
-	writeJSON(w, http.StatusOK, rep)
+	writeJSON(w, http.StatusOK, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -114,82 +114,91 @@ func (p pageReq) window(n int) (int, int) {
 }
 
 // paginate cuts a report's list to the page; it returns the cut report and the list's
-// full length. ok is false for a report that is not paginated.
-func paginate(rep projections.Tabular, p pageReq) (projections.Tabular, int, bool) {
+// full length. A report that is not paginated (kpi, refused before) is returned whole.
+func paginate(rep projections.Tabular, p pageReq) (projections.Tabular, int) {
 	switch r := rep.(type) {
 	case projections.AgeingReport:
-		type ref struct{ c, i int }
-		var all []ref
+		sizes := make([]int, len(r.Currencies))
 		for c, cur := range r.Currencies {
-			for i := range cur.Customers {
-				all = append(all, ref{c, i})
-			}
+			sizes[c] = len(cur.Customers)
 		}
-		lo, hi := p.window(len(all))
+		spans, total := p.spans(sizes)
 		out := r
-		out.Currencies = []projections.AgeingCurrency{}
-		for _, x := range all[lo:hi] {
-			n := len(out.Currencies)
-			if n == 0 || out.Currencies[n-1].Currency != r.Currencies[x.c].Currency {
-				cur := r.Currencies[x.c]
-				cur.Customers = []projections.AgeingRow{}
-				out.Currencies = append(out.Currencies, cur)
-				n++
-			}
-			last := &out.Currencies[n-1]
-			last.Customers = append(last.Customers, r.Currencies[x.c].Customers[x.i])
+		out.Currencies = make([]projections.AgeingCurrency, 0, len(spans))
+		for _, sp := range spans {
+			cur := r.Currencies[sp.group]
+			cur.Customers = part(cur.Customers, sp.lo, sp.hi)
+			out.Currencies = append(out.Currencies, cur)
 		}
-		return out, len(all), true
+		return out, total
 	case projections.BadDebtReport:
-		type ref struct {
-			c, i     int
-			doubtful bool
-		}
-		var all []ref
+		// Per currency its doubtful rows, then its written_off rows.
+		sizes := make([]int, len(r.Currencies))
 		for c, cur := range r.Currencies {
-			for i := range cur.Doubtful {
-				all = append(all, ref{c, i, true})
-			}
-			for i := range cur.WrittenOff {
-				all = append(all, ref{c, i, false})
-			}
+			sizes[c] = len(cur.Doubtful) + len(cur.WrittenOff)
 		}
-		lo, hi := p.window(len(all))
+		spans, total := p.spans(sizes)
 		out := r
-		out.Currencies = []projections.BadDebtCurrency{}
-		for _, x := range all[lo:hi] {
-			n := len(out.Currencies)
-			if n == 0 || out.Currencies[n-1].Currency != r.Currencies[x.c].Currency {
-				cur := r.Currencies[x.c]
-				cur.Doubtful, cur.WrittenOff = []projections.DoubtfulRow{}, []projections.WrittenOffRow{}
-				out.Currencies = append(out.Currencies, cur)
-				n++
-			}
-			last := &out.Currencies[n-1]
-			if x.doubtful {
-				last.Doubtful = append(last.Doubtful, r.Currencies[x.c].Doubtful[x.i])
-			} else {
-				last.WrittenOff = append(last.WrittenOff, r.Currencies[x.c].WrittenOff[x.i])
-			}
+		out.Currencies = make([]projections.BadDebtCurrency, 0, len(spans))
+		for _, sp := range spans {
+			cur := r.Currencies[sp.group]
+			nd := len(cur.Doubtful)
+			cur.Doubtful = part(cur.Doubtful, min(sp.lo, nd), min(sp.hi, nd))
+			cur.WrittenOff = part(cur.WrittenOff, max(sp.lo, nd)-nd, max(sp.hi, nd)-nd)
+			out.Currencies = append(out.Currencies, cur)
 		}
-		return out, len(all), true
+		return out, total
 	case projections.FundReport:
 		lo, hi := p.window(len(r.Funds))
 		out := r
 		out.Funds = append([]projections.FundRow{}, r.Funds[lo:hi]...)
-		return out, len(r.Funds), true
+		return out, len(r.Funds)
 	case projections.ScheduleReport:
 		lo, hi := p.window(len(r.Steps))
 		out := r
 		out.Steps = append([]projections.ScheduleRow{}, r.Steps[lo:hi]...)
-		return out, len(r.Steps), true
+		return out, len(r.Steps)
 	case projections.WorklistReport:
 		lo, hi := p.window(len(r.Contacts))
 		out := r
 		out.Contacts = append([]projections.ContactRow{}, r.Contacts[lo:hi]...)
-		return out, len(r.Contacts), true
+		return out, len(r.Contacts)
 	}
-	return rep, 0, false
+	return rep, 0
+}
+
+// span is the part [lo, hi) of one group of a grouped list that is on a page.
+type span struct{ group, lo, hi int }
+
+// spans lays groups of the given sizes end to end, as one list, and returns the page's
+// part of each group that has entries on it, in order, and the list's length.
+func (p pageReq) spans(sizes []int) ([]span, int) {
+	total := 0
+	for _, n := range sizes {
+		total += n
+	}
+	lo, hi := p.window(total)
+	var out []span
+	start := 0 // the list position of the group's first entry
+	for g, n := range sizes {
+		if start >= hi {
+			break
+		}
+		if a, b := max(lo-start, 0), min(hi-start, n); a < b {
+			out = append(out, span{g, a, b})
+		}
+		start += n
+	}
+	return out, total
+}
+
+// part is s[lo:hi], never nil (an empty list encodes as [], not null), and with no
+// room to grow into the rest of s.
+func part[T any](s []T, lo, hi int) []T {
+	if lo >= hi {
+		return []T{}
+	}
+	return s[lo:hi:hi]
 }
 
 // withNext is a report object with a top-level next_page_token after its own keys.

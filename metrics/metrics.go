@@ -13,7 +13,8 @@ package metrics
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -156,7 +157,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.reminders != nil {
 		emitReminders(ch, &c.d, c.reminders())
 	}
-	for _, src := range sortedKeys(c.errs) {
+	for _, src := range slices.Sorted(maps.Keys(c.errs)) {
 		ch <- prometheus.MustNewConstMetric(c.d.scrapeErrors, prometheus.CounterValue, float64(c.errs[src]), src)
 	}
 }
@@ -294,7 +295,7 @@ func compute(b *domain.Books, p *domain.Policy, day domain.Date, bk projections.
 		_, contacts := p.Worklist(accounts, coll, day, domain.Calendar{})
 		s.worklist[coll] = len(contacts)
 	}
-	s.currencies = sortedKeys(curSet)
+	s.currencies = slices.Sorted(maps.Keys(curSet))
 	return s
 }
 
@@ -380,13 +381,13 @@ func (s *snapshot) emit(ch chan<- prometheus.Metric, d *descs) {
 		ch <- gauge(d.open, float64(s.openInvoices[code]), code)
 		ch <- gauge(d.reconcile, toFloat(diff[code]), code)
 	}
-	for _, code := range sortedKeys(s.funds) {
+	for _, code := range slices.Sorted(maps.Keys(s.funds)) {
 		for _, st := range fundStatuses {
 			ch <- gauge(d.fund, toFloat(s.funds[code][st]), code, st)
 		}
 	}
 	ch <- gauge(d.doubtfulCount, float64(s.doubtfulCount))
-	for _, coll := range sortedKeys(s.worklist) {
+	for _, coll := range slices.Sorted(maps.Keys(s.worklist)) {
 		ch <- gauge(d.worklist, float64(s.worklist[coll]), coll)
 	}
 }
@@ -401,7 +402,7 @@ func emitReminders(ch chan<- prometheus.Metric, d *descs, st collector.Stats) {
 	for k := range st.Failed {
 		channels[k] = true
 	}
-	for _, chn := range sortedKeys(channels) {
+	for _, chn := range slices.Sorted(maps.Keys(channels)) {
 		ch <- counter(d.reminders, st.Delivered[chn], chn, collector.OutcomeDelivered)
 		ch <- counter(d.reminders, st.Failed[chn], chn, collector.OutcomeFailed)
 	}
@@ -424,13 +425,4 @@ func counter(d *prometheus.Desc, v uint64, labels ...string) prometheus.Metric {
 func toFloat(d decimal.Decimal) float64 {
 	f, _ := d.Float64()
 	return f
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,7 +3,8 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -215,7 +216,7 @@ func Ageing(books *domain.Books, asOf domain.Date, basis Basis, bk Buckets) Agei
 		}
 	}
 	rep := AgeingReport{AsOf: asOf.String(), Basis: string(basis), Buckets: bk.names, Currencies: []AgeingCurrency{}}
-	for _, code := range sortedKeys(all) {
+	for _, code := range slices.Sorted(maps.Keys(all)) {
 		c := all[code]
 		t := c.totals
 		rep.Currencies = append(rep.Currencies, AgeingCurrency{Currency: code, Customers: c.rows,
@@ -275,13 +276,4 @@ func amountMap(names []string, vals []money, c domain.Currency) AmountMap {
 		m.Values[i] = v.format(c)
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,6 +2,8 @@ package projections
 
 import (
 	"github.com/arkeep/arkeep/domain"
+	"maps"
+	"slices"
 )
 
 // BadDebtReport is the Appendix A bad-debt register.
@@ -124,7 +126,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 		}
 	}
 	rep := BadDebtReport{AsOf: asOf.String(), Currencies: []BadDebtCurrency{}}
-	for _, code := range sortedKeys(per) {
+	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
 		rep.Currencies = append(rep.Currencies, BadDebtCurrency{Currency: code, Doubtful: s.doubtfulRows,
 			WrittenOff: s.writtenRows, Totals: BadDebtTotals{Doubtful: s.doubtful.format(s.cur),

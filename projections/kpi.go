@@ -2,6 +2,8 @@ package projections
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/arkeep/arkeep/domain"
@@ -181,7 +183,7 @@ func KPI(books *domain.Books, from, to domain.Date) KPIReport {
 		total := map[string]*kpiSums{}
 		month := KPIMonth{Month: p.start.Time().Format("2006-01"), From: p.start.String(), To: p.end.String(),
 			Days: int(p.end-p.start) + 1, Collectors: []KPICollector{}}
-		for _, coll := range sortedKeys(perCollector) {
+		for _, coll := range slices.Sorted(maps.Keys(perCollector)) {
 			sums := perCollector[coll]
 			for code, s := range sums {
 				t := total[code]
@@ -252,7 +254,7 @@ func accountKPI(a *domain.Account, p kpiPeriod, sums map[string]*kpiSums) {
 func kpiRows(sums map[string]*kpiSums, days int) []KPICurrency {
 	rows := []KPICurrency{}
 	thousand := decimal.NewFromInt(1000)
-	for _, code := range sortedKeys(sums) {
+	for _, code := range slices.Sorted(maps.Keys(sums)) {
 		s := sums[code]
 		if s.empty() {
 			continue

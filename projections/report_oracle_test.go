@@ -3,7 +3,9 @@ package projections
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -286,7 +288,7 @@ func referenceAgeing(books *domain.Books, asOf domain.Date, basis Basis, bk Buck
 		}
 	}
 	rep := AgeingReport{AsOf: asOf.String(), Basis: string(basis), Buckets: bk.names, Currencies: []AgeingCurrency{}}
-	for _, code := range sortedKeys(perCur) {
+	for _, code := range slices.Sorted(maps.Keys(perCur)) {
 		t := totals[code]
 		rep.Currencies = append(rep.Currencies, AgeingCurrency{Currency: code, Customers: perCur[code],
 			Totals: AgeingTotals{Buckets: format(t.buckets, t.cur), Total: domain.FormatMoney(total(t), t.cur),
@@ -337,7 +339,7 @@ func referenceBadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 		}
 	}
 	rep := BadDebtReport{AsOf: asOf.String(), Currencies: []BadDebtCurrency{}}
-	for _, code := range sortedKeys(per) {
+	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
 		sort.Slice(s.doubtfulRows, func(i, j int) bool { return s.doubtfulRows[i].Invoice < s.doubtfulRows[j].Invoice })
 		sort.Slice(s.writtenRows, func(i, j int) bool { return s.writtenRows[i].Invoice < s.writtenRows[j].Invoice })

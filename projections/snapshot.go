@@ -39,9 +39,9 @@ type Snapshot struct {
 	Subjects map[string]uint64
 }
 
-// EncodeSnapshot writes books folded up to seq. gob is enough: a snapshot is a cache
+// encodeSnapshot writes books folded up to seq. gob is enough: a snapshot is a cache
 // read by the same build (domain.SnapshotVersion guards the shape), never an interface.
-func EncodeSnapshot(seq uint64, at time.Time, books *domain.Books, subjects map[string]uint64) ([]byte, error) {
+func encodeSnapshot(seq uint64, at time.Time, books *domain.Books, subjects map[string]uint64) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(snapshotFile{Seq: seq, At: at, Books: books.Snapshot(), Subjects: subjects}); err != nil {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
@@ -49,8 +49,8 @@ func EncodeSnapshot(seq uint64, at time.Time, books *domain.Books, subjects map[
 	return buf.Bytes(), nil
 }
 
-// DecodeSnapshot reads a snapshot blob.
-func DecodeSnapshot(data []byte) (*Snapshot, error) {
+// decodeSnapshot reads a snapshot blob.
+func decodeSnapshot(data []byte) (*Snapshot, error) {
 	var f snapshotFile
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&f); err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
@@ -74,7 +74,7 @@ func LoadSnapshot(ctx context.Context, snaps SnapshotStore, r Replayer) *Snapsho
 	if err != nil || !ok {
 		return nil
 	}
-	s, err := DecodeSnapshot(data)
+	s, err := decodeSnapshot(data)
 	if err != nil || !usable(ctx, r, s.Seq) {
 		return nil
 	}
@@ -87,7 +87,7 @@ func LoadSnapshot(ctx context.Context, snaps SnapshotStore, r Replayer) *Snapsho
 func (l *Live) SaveSnapshot(ctx context.Context, snaps SnapshotStore) (uint64, error) {
 	l.mu.RLock()
 	seq, at := l.seq, l.at
-	data, err := EncodeSnapshot(seq, at, l.books, l.subjects)
+	data, err := encodeSnapshot(seq, at, l.books, l.subjects)
 	l.mu.RUnlock()
 	if err != nil {
 		return 0, err
@@ -98,10 +98,7 @@ func (l *Live) SaveSnapshot(ctx context.Context, snaps SnapshotStore) (uint64, e
 // SnapshotEvery saves a snapshot every interval when at least minEvents new stream
 // messages were folded since the last one, until ctx ends. Errors go to logf.
 func (l *Live) SnapshotEvery(ctx context.Context, snaps SnapshotStore, interval time.Duration, minEvents uint64, logf func(string, ...any)) {
-	var last uint64
-	l.mu.RLock()
-	last = l.seq
-	l.mu.RUnlock()
+	last, _, _ := l.Position()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

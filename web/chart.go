@@ -15,7 +15,6 @@ type chart struct {
 	Baseline         float64
 	Bars             []bar
 	Total, Unapplied string
-	Empty            bool // every bucket is zero
 }
 
 type bar struct {
@@ -57,7 +56,6 @@ func ageingChart(currency string, names []string, t projections.AgeingTotals) ch
 		vals[i] = v
 		maxV = max(maxV, v)
 	}
-	c.Empty = maxV == 0
 	n := len(names)
 	plotH := float64(chartHeight - chartTop - chartBottom)
 	c.Baseline = float64(chartHeight - chartBottom)

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,12 +16,11 @@ import (
 // Ageing dashboard.
 
 type dashboardPage struct {
-	Buckets    []string
-	Charts     []chart
-	Totals     []ageRow // one per currency
-	Rows       []ageRow // this page's customers
-	Pager      pager
-	Currencies int
+	Buckets []string
+	Charts  []chart
+	Totals  []ageRow // one per currency
+	Rows    []ageRow // this page's customers
+	Pager   pager
 }
 
 type ageRow struct {
@@ -48,43 +49,34 @@ func (h *handler) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	seq := h.position()
 	var rep projections.AgeingReport
-	names := map[string]string{}
+	var d dashboardPage
 	// One report per request; the lock is held only while it is computed and the
-	// names of this page's customers are looked up.
+	// names of the customers on the page (after clamping it to the last) are looked up.
 	h.live.View(func(b *domain.Books) {
 		rep = projections.Ageing(b, asOf, projections.BasisDue, projections.DefaultBuckets())
-		n := 0
+		total := 0
+		for _, c := range rep.Currencies {
+			total += len(c.Customers)
+		}
+		d.Pager = paginate(total, page, func(p int) string { return pageURL(asOfParam(r), p) })
+		i := 0
 		for _, c := range rep.Currencies {
 			for _, cu := range c.Customers {
-				n++
-				if n > (page-1)*PageSize && n <= page*PageSize {
-					if a, ok := b.Existing(cu.Customer); ok {
-						names[cu.Customer] = a.Profile().Name
-					}
+				i++
+				if i < d.Pager.From || i > d.Pager.To {
+					continue
 				}
+				d.Rows = append(d.Rows, ageRow{Currency: c.Currency, Customer: cu.Customer, Name: nameOf(b, cu.Customer),
+					Buckets: cu.Buckets.Values, Total: cu.Total, Unapplied: cu.UnappliedCredit})
 			}
 		}
 	})
 
-	d := dashboardPage{Buckets: rep.Buckets, Currencies: len(rep.Currencies)}
-	total := 0
+	d.Buckets = rep.Buckets
 	for _, c := range rep.Currencies {
-		total += len(c.Customers)
 		d.Charts = append(d.Charts, ageingChart(c.Currency, rep.Buckets, c.Totals))
 		d.Totals = append(d.Totals, ageRow{Currency: c.Currency, Buckets: c.Totals.Buckets.Values,
 			Total: c.Totals.Total, Unapplied: c.Totals.UnappliedCredit})
-	}
-	d.Pager = paginate(total, page, func(p int) string { return pageURL(asOfParam(r), p) })
-	i := 0
-	for _, c := range rep.Currencies {
-		for _, cu := range c.Customers {
-			i++
-			if i < d.Pager.From || i > d.Pager.To {
-				continue
-			}
-			d.Rows = append(d.Rows, ageRow{Currency: c.Currency, Customer: cu.Customer, Name: names[cu.Customer],
-				Buckets: cu.Buckets.Values, Total: cu.Total, Unapplied: cu.UnappliedCredit})
-		}
 	}
 	h.render(w, r, http.StatusOK, "dashboard.html", layout{Title: "Ageing", Nav: "ageing", AsOf: asOf.String(),
 		Seq: seq, Picker: true, Action: "/", Content: d})
@@ -344,9 +336,9 @@ func (h *handler) customer(w http.ResponseWriter, r *http.Request) {
 }
 
 func worklistURL(collector, asOf string) string {
-	u := "/worklist?collector=" + urlQueryEscape(collector)
+	u := "/worklist?collector=" + url.QueryEscape(collector)
 	if asOf != "" {
-		u += "&as_of=" + urlQueryEscape(asOf)
+		u += "&as_of=" + url.QueryEscape(asOf)
 	}
 	return u
 }
@@ -517,7 +509,7 @@ func statement(a *domain.Account, asOf domain.Date) statementPage {
 		state := "open"
 		if ok {
 			amount = domain.FormatMoney(pm.Amount, inv.Currency) + " " + inv.Currency.Code()
-			paid := paidFor(inv, pm.On, min(pm.Promised, asOf))
+			paid := inv.PaidBetween(pm.On, min(pm.Promised, asOf))
 			switch {
 			case paid.GreaterThanOrEqual(pm.Amount):
 				state = "kept"
@@ -608,19 +600,10 @@ func statement(a *domain.Account, asOf domain.Date) statementPage {
 	})
 	p.Timeline = facts
 
-	for _, code := range sortedCodes(bal) {
+	for _, code := range slices.Sorted(maps.Keys(bal)) {
 		s, c := bal[code], curOf[code]
 		p.Balances = append(p.Balances, balance{Currency: code, Outstanding: s.out.format(c),
 			Overdue: s.overdue.format(c), Unapplied: s.unapplied.neg().format(c)})
 	}
 	return p
-}
-
-func sortedCodes[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

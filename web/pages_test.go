@@ -437,6 +437,28 @@ func TestDashboardPaginatesCustomers(t *testing.T) {
 	wantText(t, "EUR totals", text(section(t, second, `<tr data-totals="EUR"`, "</tr>")), "EUR Total 0.00 0.00 0.00 0.00 0.00 0.00 0.00 -205.00")
 	wantText(t, "CNY chart", text(section(t, second, `<figure class="chart" data-currency="CNY"`, "</figure>")), "CNY outstanding 24020.50")
 	// A page past the end shows the last one; as_of is kept in the links.
-	wantText(t, "page 9", text(f.page("/?page=9")), "page 2 of 2")
+	last := f.page("/?page=9")
+	wantText(t, "page 9", text(last), "page 2 of 2")
+	wantText(t, "page 9 P-204", text(section(t, last, `<tr data-customer="P-204"`, "</tr>")), "EUR P-204 Dealer 204")
 	wantText(t, "as_of kept", f.page("/?as_of=2026-09-30"), `href="/?page=2&amp;as_of=2026-09-30" rel="next"`)
+}
+
+// A page past the end shows the last page whole: its rows and their customers' names
+// (the names were once looked up for the requested page, not the one shown).
+func TestDashboardPagePastTheEndShowsNames(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/?page=999", "/?page=2&as_of=2026-09-30"} {
+		page := f.page(path)
+		wantText(t, path+" pager", text(page), "rows 1–6 of 6 · page 1 of 1")
+		if n := strings.Count(page, "<tr data-customer="); n != 6 {
+			t.Errorf("%s: %d customer rows, want 6", path, n)
+		}
+		wantText(t, path+" HZ-001", text(section(t, page, `<tr data-customer="HZ-001" data-currency="CNY"`, "</tr>")),
+			"CNY HZ-001 Hangzhou Xinda Electronics 0.00 3000.50")
+		wantText(t, path+" US-010", text(section(t, page, `<tr data-customer="US-010" data-currency="USD"`, "</tr>")),
+			"USD US-010 Pacific Gadgets Inc. 0.00 1800.00")
+		if strings.Contains(page, `<span class="name"></span>`) {
+			t.Errorf("%s: a row without its customer's name", path)
+		}
+	}
 }

@@ -125,7 +125,6 @@ func securityHeaders(next http.Handler) http.Handler {
 func parseTemplates() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"customerURL": customerURL,
-		"add":         func(a, b int) int { return a + b },
 		"f1":          func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) },
 	}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
