@@ -14,8 +14,11 @@ import (
 	"github.com/arkeep/arkeep/projections"
 )
 
-func TestDailyReportsWrittenOnce(t *testing.T) {
-	dir := cliEnv(t)
+// importedLive imports goodLines with the CLI, then opens the data directory's store
+// and a live projection of it, as serve does.
+func importedLive(t *testing.T) (ctx context.Context, dir string, st *eventstore.Store, live *projections.Live) {
+	t.Helper()
+	dir = cliEnv(t)
 	data := filepath.Join(dir, "data")
 	file := writeFile(t, dir, "b.jsonl", goodLines...)
 	if r := arkeep(t, "", "import", "--data", data, "--quiet", file); r.code != 0 {
@@ -25,22 +28,25 @@ func TestDailyReportsWrittenOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
 	nc, err := eventstore.ConnectEmbedded(srv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(nc.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
+	t.Cleanup(cancel)
+	if st, err = eventstore.Open(ctx, nc, eventstore.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	live, err := projections.StartLive(ctx, st)
-	if err != nil {
+	if live, err = projections.StartLive(ctx, st); err != nil {
 		t.Fatal(err)
 	}
+	return ctx, dir, st, live
+}
+
+func TestDailyReportsWrittenOnce(t *testing.T) {
+	_, dir, _, live := importedLive(t)
 	out := filepath.Join(dir, "reports")
 	day := domain.MustDate("2026-03-31")
 	written, err := writeDailyReports(out, live, day)
@@ -68,32 +74,7 @@ func TestDailyReportsWrittenOnce(t *testing.T) {
 // against the stream (the last sequence unreadable), and not again, nor asking the
 // stream, once the day's reports are written.
 func TestDailyReportsStep(t *testing.T) {
-	dir := cliEnv(t)
-	data := filepath.Join(dir, "data")
-	file := writeFile(t, dir, "b.jsonl", goodLines...)
-	if r := arkeep(t, "", "import", "--data", data, "--quiet", file); r.code != 0 {
-		t.Fatalf("import: %s", r)
-	}
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: filepath.Join(data, "jetstream"), SyncAlways: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	live, err := projections.StartLive(ctx, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, dir, st, live := importedLive(t)
 	out := filepath.Join(dir, "reports")
 	calls := 0
 	var seqErr error
