@@ -46,7 +46,11 @@ func main() {
 	latencyN := flag.Int("latency-n", 1000, "P2: commands sent one at a time")
 	reportOnly := flag.Bool("report-only", false, "measure only P4 and P5 (no JetStream), e.g. while profiling the report")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile of the P5 books (smallest size) to this file")
 	flag.Parse()
+	if memProfile != "" {
+		runtime.MemProfileRate = 1 // every allocation, so the profile adds up to the heap
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -79,6 +83,9 @@ func main() {
 		}
 	}
 }
+
+// memProfile is where reportAndMemory writes the heap profile of its books, once.
+var memProfile string
 
 func row(n int, figure, arkeep, baseline, ratio, goal string) {
 	fmt.Printf("| %d | %s | %s | %s | %s | %s |\n", n, figure, arkeep, baseline, ratio, goal)
@@ -234,6 +241,18 @@ func openBooks(n int) *domain.Books {
 	return b
 }
 
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // hash is a content hash of the size the fold passes (hex sha256).
 func hash(i int) string { return fmt.Sprintf("%064x", i) }
 
@@ -245,6 +264,12 @@ func reportAndMemory(n int, psql, dir string) error {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	perInvoice := float64(after.HeapAlloc-before.HeapAlloc) / float64(n)
+	if memProfile != "" {
+		if err := writeHeapProfile(memProfile); err != nil {
+			return err
+		}
+		memProfile = ""
+	}
 	row(n, "P5 heap per open invoice", f0(perInvoice)+" B", "400 B", f2(perInvoice/400), "≤ 400 B")
 
 	asOf := domain.MustDate("2026-12-31")
