@@ -45,7 +45,7 @@ func (c *Clock) Run(ctx context.Context, today domain.Date) (ClockRun, error) {
 	c.Service.View(func(b *domain.Books) {
 		for _, a := range b.Accounts() {
 			for _, inv := range a.Invoices() {
-				if !inv.Doubtful && inv.WrittenOff == nil && inv.DoubtfulOn(today) {
+				if !inv.Doubtful && inv.WrittenOff() == nil && inv.DoubtfulOn(today) {
 					since := inv.DoubtfulSince(today)
 					doubtful = append(doubtful, &domain.MarkDoubtful{Meta: domain.Meta{ID: "doubtful:" + inv.ID, On: since}, Invoice: inv.ID})
 				}

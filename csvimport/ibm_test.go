@@ -100,9 +100,9 @@ func TestIBMSampleDaysLateMatchTheBooks(t *testing.T) {
 				paid = append(paid, ap)
 			}
 		}
-		if len(paid) != 1 || !paid[0].Amount.Equal(inv.Amount) || inv.Outstanding().IsPositive() {
+		if len(paid) != 1 || !paid[0].Amount.Equal(inv.Amount()) || inv.Outstanding().IsPositive() {
 			t.Fatalf("line %d: invoice %s: want one payment of the full %s, got %+v (outstanding %s)",
-				line, id, inv.Amount, paid, inv.Outstanding())
+				line, id, inv.Amount(), paid, inv.Outstanding())
 		}
 		payOn := paid[0].MoneyOn
 		late := max(0, int(payOn-inv.DueAsOf(payOn)))
@@ -114,9 +114,9 @@ func TestIBMSampleDaysLateMatchTheBooks(t *testing.T) {
 					line, id, payOn, inv.DueAsOf(payOn), late, want)
 			}
 		}
-		if wantDisputed := r[col["Disputed"]] == "Yes"; len(inv.Disputes) != map[bool]int{true: 2, false: 0}[wantDisputed] || inv.Disputed() {
+		if wantDisputed := r[col["Disputed"]] == "Yes"; len(inv.Disputes()) != map[bool]int{true: 2, false: 0}[wantDisputed] || inv.Disputed() {
 			t.Errorf("line %d: invoice %s: disputes %+v (disputed now: %v), file says Disputed %s",
-				line, id, inv.Disputes, inv.Disputed(), r[col["Disputed"]])
+				line, id, inv.Disputes(), inv.Disputed(), r[col["Disputed"]])
 		}
 	}
 	t.Logf("DaysLate: %d rows checked, %d mismatches", checked, mismatches)

@@ -91,8 +91,8 @@ func TestCustomMapping(t *testing.T) {
 		t.Errorf("R-1: due %s (want issue + 30 days terms), outstanding %s %s", r1.Due, r1.Outstanding(), r1.Currency.Code())
 	}
 	r2, _ := k1.Invoice("R-2")
-	if r2.Disputed() || len(r2.Disputes) != 2 || r2.Outstanding().IsPositive() || !r2.DisputedOn(domain.MustDate("2026-03-19")) {
-		t.Errorf("R-2: disputes %+v, outstanding %s", r2.Disputes, r2.Outstanding())
+	if r2.Disputed() || len(r2.Disputes()) != 2 || r2.Outstanding().IsPositive() || !r2.DisputedOn(domain.MustDate("2026-03-19")) {
+		t.Errorf("R-2: disputes %+v, outstanding %s", r2.Disputes(), r2.Outstanding())
 	}
 	k3, _ := b.Existing("K3")
 	if r4, _ := k3.Invoice("R-4"); r4.Due != domain.MustDate("2026-04-19") {

@@ -75,7 +75,7 @@ func TestBadRowsAreRefusedByLineAndColumn(t *testing.T) {
 	}
 	c3, _ := b.Existing("C-3")
 	inv, _ := c3.Invoice("INV-11")
-	if !inv.Disputed() || !inv.Outstanding().Equal(inv.Amount) || inv.Due != domain.MustDate("2013-04-01") {
+	if !inv.Disputed() || !inv.Outstanding().Equal(inv.Amount()) || inv.Due != domain.MustDate("2013-04-01") {
 		t.Errorf("INV-11: disputed %v, outstanding %s, due %s", inv.Disputed(), inv.Outstanding(), inv.Due)
 	}
 }

@@ -65,34 +65,71 @@ type linkedCredit struct {
 
 // Invoice is one invoice with every dated fact about it.
 type Invoice struct {
-	// Fields are ordered so that the struct packs into 224 bytes (a million open
-	// invoices are held in memory).
+	// Fields are ordered so that the struct packs into 128 bytes: a million open
+	// invoices are held in memory. What most invoices never have (extensions,
+	// disputes, a write-off, recoveries) is behind one pointer, the customer is read
+	// through the owning account, and the amounts are minor units where they can be
+	// (storedAmount).
 	ID       string
-	Customer string
-	Amount   decimal.Decimal
 	FundRate decimal.Decimal
+	Apps     []Application // money that reduces the receivable
 
-	Extensions []ExtensionGranted
-	Apps       []Application // money that reduces the receivable
-	Disputes   []DisputeChange
-	WrittenOff *InvoiceWrittenOff
-	Recoveries []Application
+	amount      storedAmount
+	outstanding storedAmount // recorded view
 
-	// Recorded view.
-	outstanding decimal.Decimal
-	recovered   decimal.Decimal
-	// outstanding in minor units, when it has an exact int64 form (outMinorOK): the
-	// reports sum it without reading the decimal.
-	outMinor int64
+	account *Account
+	history *invoiceHistory // nil until the first extension, dispute or write-off
 
-	Issued     Date
-	Due        Date // original due date
-	Currency   Currency
-	HasFund    bool
-	Doubtful   bool // InvoiceBecameDoubtful recorded
-	disputed   bool
-	outMinorOK bool
+	Issued   Date
+	Due      Date // original due date
+	Currency Currency
+	HasFund  bool
+	Doubtful bool // InvoiceBecameDoubtful recorded
+	disputed bool
 }
+
+// invoiceHistory is the part of an invoice's record that few invoices have.
+type invoiceHistory struct {
+	extensions []ExtensionGranted
+	disputes   []DisputeChange
+	writtenOff *InvoiceWrittenOff
+	recoveries []Application
+	recovered  decimal.Decimal
+}
+
+// noHistory is what an invoice without history reads.
+var noHistory invoiceHistory
+
+// read is the invoice's history, empty when it has none.
+func (inv *Invoice) read() *invoiceHistory {
+	if inv.history == nil {
+		return &noHistory
+	}
+	return inv.history
+}
+
+// write is the invoice's history, made on first use.
+func (inv *Invoice) write() *invoiceHistory {
+	if inv.history == nil {
+		inv.history = &invoiceHistory{}
+	}
+	return inv.history
+}
+
+// Customer is the id of the invoice's customer.
+func (inv *Invoice) Customer() string { return inv.account.id }
+
+// Extensions are the due-date extensions granted, in recording order.
+func (inv *Invoice) Extensions() []ExtensionGranted { return inv.read().extensions }
+
+// Disputes are the disputes opened and resolved, in recording order.
+func (inv *Invoice) Disputes() []DisputeChange { return inv.read().disputes }
+
+// WrittenOff is the write-off, nil if the invoice was not written off.
+func (inv *Invoice) WrittenOff() *InvoiceWrittenOff { return inv.read().writtenOff }
+
+// Recoveries are payments applied to the invoice after its write-off.
+func (inv *Invoice) Recoveries() []Application { return inv.read().recoveries }
 
 // AppKind says where applied money came from.
 type AppKind uint8
@@ -264,13 +301,31 @@ func (a *Account) CreditReviewDue(d Date) bool {
 	return last != NoDate && d > last.AddMonths(3)
 }
 
-// Outstanding is the invoice's outstanding as recorded (all recorded events).
-func (inv *Invoice) Outstanding() decimal.Decimal { return inv.outstanding }
+// Amount is the invoice's amount as issued.
+func (inv *Invoice) Amount() decimal.Decimal { return inv.amount.value(inv.Currency) }
 
-// setOutstanding changes the recorded outstanding and its minor-unit form together.
+// Outstanding is the invoice's outstanding as recorded (all recorded events).
+func (inv *Invoice) Outstanding() decimal.Decimal { return inv.outstanding.value(inv.Currency) }
+
 func (inv *Invoice) setOutstanding(d decimal.Decimal) {
-	inv.outstanding = d
-	inv.outMinor, inv.outMinorOK = MinorUnits(d, inv.Currency)
+	inv.outstanding = storeAmount(d, inv.Currency)
+}
+
+// reduce takes applied money off the recorded outstanding and returns what remains.
+// Minor units are subtracted as integers when both sides have that form.
+func (inv *Invoice) reduce(by decimal.Decimal) decimal.Decimal {
+	if out, ok := inv.outstanding.minorUnits(); ok {
+		if m, ok := MinorUnits(by, inv.Currency); ok {
+			// Both are under 10^18 in size (MinorUnits): the difference cannot overflow.
+			if left := out - m; left > -1e18 && left < 1e18 {
+				inv.outstanding = storedAmount{minor: left}
+				return inv.Outstanding()
+			}
+		}
+	}
+	left := inv.Outstanding().Sub(by)
+	inv.setOutstanding(left)
+	return left
 }
 
 // Disputed reports whether the invoice is disputed as recorded.
@@ -278,14 +333,14 @@ func (inv *Invoice) Disputed() bool { return inv.disputed }
 
 // CurrentDue is the effective due date as recorded: the latest extension's.
 func (inv *Invoice) CurrentDue() Date {
-	if n := len(inv.Extensions); n > 0 {
-		return inv.Extensions[n-1].Due
+	if ext := inv.Extensions(); len(ext) > 0 {
+		return ext[len(ext)-1].Due
 	}
 	return inv.Due
 }
 
 // Open means something is still owed and the invoice is not written off.
-func (inv *Invoice) Open() bool { return inv.WrittenOff == nil && inv.outstanding.IsPositive() }
+func (inv *Invoice) Open() bool { return inv.WrittenOff() == nil && inv.outstanding.sign() > 0 }
 
 // Unapplied is the part of the lot not yet applied, as recorded.
 func (l *CreditLot) Unapplied() decimal.Decimal { return l.unapplied }

@@ -29,10 +29,10 @@ func (a *Account) allocate(cur Currency, amount decimal.Decimal, explicit []Allo
 		if req.Amount.GreaterThan(left) {
 			return nil, nil, decimal.Zero, fieldErr(field+".amount", Refused, "allocations add up to more than the amount %s", FormatMoney(amount, cur))
 		}
-		if inv.WrittenOff != nil {
+		if inv.WrittenOff() != nil {
 			can, seen := recov[inv.ID]
 			if !seen {
-				can = inv.WrittenOff.Amount.Sub(inv.recovered)
+				can = inv.WrittenOff().Amount.Sub(inv.read().recovered)
 			}
 			if req.Amount.GreaterThan(can) {
 				return nil, nil, decimal.Zero, fieldErr(field+".amount", Refused, "recovery %s exceeds what is left to recover on written-off invoice %q (%s)",
@@ -45,7 +45,7 @@ func (a *Account) allocate(cur Currency, amount decimal.Decimal, explicit []Allo
 		}
 		can, seen := owed[inv.ID]
 		if !seen {
-			can = inv.outstanding
+			can = inv.Outstanding()
 		}
 		if req.Amount.GreaterThan(can) {
 			return nil, nil, decimal.Zero, fieldErr(field+".amount", Refused, "allocation %s exceeds the outstanding %s of invoice %q",
@@ -59,7 +59,7 @@ func (a *Account) allocate(cur Currency, amount decimal.Decimal, explicit []Allo
 		for _, inv := range a.fifoCandidates(cur) {
 			can, seen := owed[inv.ID]
 			if !seen {
-				can = inv.outstanding
+				can = inv.Outstanding()
 			}
 			if !can.IsPositive() {
 				continue

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -89,4 +90,39 @@ func MinorUnits(d decimal.Decimal, c Currency) (int64, bool) {
 		v *= 10
 	}
 	return v, true
+}
+
+// storedAmount is an amount of a known currency as the books keep it: minor units
+// when the amount has an exact int64 form (see MinorUnits), the decimal otherwise. A
+// decimal holds a big.Int on the heap; a million invoices' amounts and outstandings
+// are kept without one each.
+type storedAmount struct {
+	minor int64
+	exact *decimal.Decimal // nil: minor is the amount
+}
+
+func storeAmount(d decimal.Decimal, c Currency) storedAmount {
+	if m, ok := MinorUnits(d, c); ok {
+		return storedAmount{minor: m}
+	}
+	return storedAmount{exact: &d}
+}
+
+// value is the amount as a decimal of c's scale (or as it was given, when it had no
+// minor-unit form).
+func (s storedAmount) value(c Currency) decimal.Decimal {
+	if s.exact != nil {
+		return *s.exact
+	}
+	return decimal.New(s.minor, -c.Digits())
+}
+
+// minorUnits is the amount in minor units, when it has that form.
+func (s storedAmount) minorUnits() (int64, bool) { return s.minor, s.exact == nil }
+
+func (s storedAmount) sign() int {
+	if s.exact != nil {
+		return s.exact.Sign()
+	}
+	return cmp.Compare(s.minor, 0)
 }

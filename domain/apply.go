@@ -76,9 +76,9 @@ func (a *Account) Apply(e Event) {
 	case CreditAssessed:
 		a.grades = append(a.grades, gradeChange{on: e.On, grade: e.Grade})
 	case InvoiceIssued:
-		inv := &Invoice{ID: e.Invoice, Customer: a.id, Currency: e.Currency, Amount: e.Amount,
+		inv := &Invoice{ID: e.Invoice, account: a, Currency: e.Currency, amount: storeAmount(e.Amount, e.Currency),
 			Issued: e.On, Due: e.Due, HasFund: e.HasFund, FundRate: e.FundRate}
-		inv.setOutstanding(e.Amount)
+		inv.outstanding = inv.amount
 		a.invoices[e.Invoice] = inv
 		a.invoiceSeq = append(a.invoiceSeq, inv)
 		for _, c := range e.Applied {
@@ -96,9 +96,10 @@ func (a *Account) Apply(e Event) {
 		for _, r := range e.Recoveries {
 			inv := a.invoices[r.Invoice]
 			on := maxDate(e.On, inv.Issued)
-			inv.Recoveries = append(inv.Recoveries, Application{Source: e.Payment, Kind: AppPayment,
+			h := inv.write()
+			h.recoveries = append(h.recoveries, Application{Source: e.Payment, Kind: AppPayment,
 				On: on, MoneyOn: e.On, Amount: r.Amount, Explicit: true})
-			inv.recovered = inv.recovered.Add(r.Amount)
+			h.recovered = h.recovered.Add(r.Amount)
 			lot.Uses = append(lot.Uses, LotUse{On: on, Amount: r.Amount})
 			lot.unapplied = lot.unapplied.Sub(r.Amount)
 		}
@@ -106,10 +107,10 @@ func (a *Account) Apply(e Event) {
 		a.creditNote[e.CreditNote] = true
 		if e.Invoice != "" {
 			inv := a.invoices[e.Invoice]
-			inv.setOutstanding(inv.outstanding.Sub(e.Amount))
+			left := inv.reduce(e.Amount)
 			inv.Apps = append(inv.Apps, Application{Source: e.CreditNote, Kind: AppLinkedCredit,
 				On: maxDate(e.On, inv.Issued), MoneyOn: e.On, Amount: e.Amount,
-				Remaining: inv.outstanding, Explicit: true})
+				Remaining: left, Explicit: true})
 			a.linkedCNs = append(a.linkedCNs, linkedCredit{on: e.On, invoice: inv, amount: e.Amount, currency: e.Currency})
 			return
 		}
@@ -117,19 +118,22 @@ func (a *Account) Apply(e Event) {
 		a.applyAllocations(lot, e.Allocations)
 	case ExtensionGranted:
 		inv := a.invoices[e.Invoice]
-		inv.Extensions = append(inv.Extensions, e)
+		h := inv.write()
+		h.extensions = append(h.extensions, e)
 	case DisputeOpened:
 		inv := a.invoices[e.Invoice]
-		inv.Disputes = append(inv.Disputes, DisputeChange{On: e.On, Open: true})
+		h := inv.write()
+		h.disputes = append(h.disputes, DisputeChange{On: e.On, Open: true})
 		inv.disputed = true
 	case DisputeResolved:
 		inv := a.invoices[e.Invoice]
-		inv.Disputes = append(inv.Disputes, DisputeChange{On: e.On, Open: false})
+		h := inv.write()
+		h.disputes = append(h.disputes, DisputeChange{On: e.On, Open: false})
 		inv.disputed = false
 	case InvoiceWrittenOff:
 		inv := a.invoices[e.Invoice]
 		w := e
-		inv.WrittenOff = &w
+		inv.write().writtenOff = &w
 		inv.setOutstanding(decimal.Zero)
 	case InvoiceBecameDoubtful:
 		a.invoices[e.Invoice].Doubtful = true
@@ -206,9 +210,9 @@ func (a *Account) applyAllocations(lot *CreditLot, allocs []Allocation) {
 func (a *Account) applyLot(lot *CreditLot, al Allocation) {
 	inv := a.invoices[al.Invoice]
 	on := maxDate(lot.On, inv.Issued)
-	inv.setOutstanding(inv.outstanding.Sub(al.Amount))
+	left := inv.reduce(al.Amount)
 	inv.Apps = append(inv.Apps, Application{Source: lot.ID, Kind: lot.Kind, On: on, MoneyOn: lot.On,
-		Amount: al.Amount, Remaining: inv.outstanding, Explicit: al.Explicit})
+		Amount: al.Amount, Remaining: left, Explicit: al.Explicit})
 	lot.Uses = append(lot.Uses, LotUse{On: on, Amount: al.Amount})
 	lot.unapplied = lot.unapplied.Sub(al.Amount)
 }

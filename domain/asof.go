@@ -14,7 +14,9 @@ import (
 func (inv *Invoice) IssuedBy(d Date) bool { return inv.Issued <= d }
 
 // WrittenOffBy reports whether the invoice is written off as of d.
-func (inv *Invoice) WrittenOffBy(d Date) bool { return inv.WrittenOff != nil && inv.WrittenOff.On <= d }
+func (inv *Invoice) WrittenOffBy(d Date) bool {
+	return inv.WrittenOff() != nil && inv.WrittenOff().On <= d
+}
 
 // OutstandingAsOf is amount less the money applied effective by d; a written-off
 // invoice has none.
@@ -22,12 +24,12 @@ func (inv *Invoice) OutstandingAsOf(d Date) decimal.Decimal {
 	if inv.Issued > d || inv.WrittenOffBy(d) {
 		return decimal.Zero
 	}
-	if inv.WrittenOff == nil && inv.appliedBy(d) {
+	if inv.WrittenOff() == nil && inv.appliedBy(d) {
 		// Every application counts by d: that is the recorded outstanding (amount less
 		// every application), without a subtraction per application.
-		return inv.outstanding
+		return inv.Outstanding()
 	}
-	out := inv.Amount
+	out := inv.Amount()
 	for _, ap := range inv.Apps {
 		if ap.On <= d {
 			out = out.Sub(ap.Amount)
@@ -36,14 +38,23 @@ func (inv *Invoice) OutstandingAsOf(d Date) decimal.Decimal {
 	return out
 }
 
+// OwesAsOf reports whether something is outstanding on d (OutstandingAsOf(d) > 0),
+// reading minor units where they answer instead of building a decimal.
+func (inv *Invoice) OwesAsOf(d Date) bool {
+	if m, ok := inv.OutstandingMinorAsOf(d); ok {
+		return m > 0
+	}
+	return inv.OutstandingAsOf(d).IsPositive()
+}
+
 // OutstandingMinorAsOf is OutstandingAsOf in minor units, when d is after every
 // application, no write-off is recorded and the amount has an exact int64 form; ok is
 // false otherwise (use OutstandingAsOf). The reports' fast path: it reads no decimal.
 func (inv *Invoice) OutstandingMinorAsOf(d Date) (v int64, ok bool) {
-	if inv.Issued > d || inv.WrittenOff != nil || !inv.outMinorOK || !inv.appliedBy(d) {
+	if inv.Issued > d || inv.WrittenOff() != nil || !inv.appliedBy(d) {
 		return 0, false
 	}
-	return inv.outMinor, true
+	return inv.outstanding.minorUnits()
 }
 
 // appliedBy reports whether every application is effective by d.
@@ -60,7 +71,7 @@ func (inv *Invoice) appliedBy(d Date) bool {
 // the original due date.
 func (inv *Invoice) DueAsOf(d Date) Date {
 	due := inv.Due
-	for _, e := range inv.Extensions {
+	for _, e := range inv.Extensions() {
 		if e.On <= d {
 			due = e.Due
 		}
@@ -71,7 +82,7 @@ func (inv *Invoice) DueAsOf(d Date) Date {
 // DisputedOn reports whether a dispute is open on d.
 func (inv *Invoice) DisputedOn(d Date) bool {
 	open := false
-	for _, c := range inv.Disputes {
+	for _, c := range inv.Disputes() {
 		if c.On <= d {
 			open = c.Open
 		}
@@ -96,7 +107,7 @@ func (inv *Invoice) DoubtfulOn(d Date) bool {
 // RecoveredAsOf is what was recovered on a written-off invoice by d.
 func (inv *Invoice) RecoveredAsOf(d Date) decimal.Decimal {
 	sum := decimal.Zero
-	for _, r := range inv.Recoveries {
+	for _, r := range inv.Recoveries() {
 		if r.On <= d {
 			sum = sum.Add(r.Amount)
 		}
@@ -108,10 +119,10 @@ func (inv *Invoice) RecoveredAsOf(d Date) decimal.Decimal {
 // off), or NoDate if it is not settled by any recorded fact.
 func (inv *Invoice) SettledOn() Date {
 	settled := NoDate
-	if inv.WrittenOff != nil {
-		settled = inv.WrittenOff.On
+	if inv.WrittenOff() != nil {
+		settled = inv.WrittenOff().On
 	}
-	if !inv.outstanding.IsZero() && inv.WrittenOff == nil {
+	if inv.outstanding.sign() != 0 && inv.WrittenOff() == nil {
 		return NoDate
 	}
 	// The day the effective applications reach the amount.
@@ -120,7 +131,7 @@ func (inv *Invoice) SettledOn() Date {
 	paid := decimal.Zero
 	for _, ap := range apps {
 		paid = paid.Add(ap.Amount)
-		if paid.GreaterThanOrEqual(inv.Amount) {
+		if paid.GreaterThanOrEqual(inv.Amount()) {
 			if settled == NoDate || ap.On < settled {
 				settled = ap.On
 			}

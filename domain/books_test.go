@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -140,5 +141,89 @@ func TestCommandLogThroughSnapshot(t *testing.T) {
 		check("ledger, same short hash", seen, err, true, false)
 		seen, err = l.CheckCommand("close-3", "process")
 		check("ledger, unknown id", seen, err, false, false)
+	}
+}
+
+// describeInvoices writes every fact the books hold about their invoices, in id order,
+// read through the exported view (amounts, history, as-of values).
+func describeInvoices(b *domain.Books) string {
+	var s strings.Builder
+	days := []domain.Date{domain.MustDate("2026-01-09"), domain.MustDate("2026-01-20"), domain.MustDate("2026-03-01"), domain.MustDate("2026-12-31")}
+	for _, inv := range b.InvoicesByID() {
+		fmt.Fprintf(&s, "%s %s %s amount %s outstanding %s open %v disputed %v due %s settled %s\n", inv.ID, inv.Customer(), inv.Currency,
+			inv.Amount(), inv.Outstanding(), inv.Open(), inv.Disputed(), inv.CurrentDue(), inv.SettledOn())
+		fmt.Fprintf(&s, "  apps %v\n  extensions %v disputes %v written off %v recoveries %v\n",
+			inv.Apps, inv.Extensions(), inv.Disputes(), inv.WrittenOff(), inv.Recoveries())
+		for _, d := range days {
+			m, ok := inv.OutstandingMinorAsOf(d)
+			fmt.Fprintf(&s, "  %s: outstanding %s (minor %d %v) recovered %s\n", d, inv.OutstandingAsOf(d), m, ok, inv.RecoveredAsOf(d))
+		}
+	}
+	return s.String()
+}
+
+// Invoices keep amounts in minor units where they can and their rare history behind a
+// pointer: the fold, the as-of reads and a snapshot round trip must give exact amounts
+// either way, also for amounts with no int64 minor-unit form.
+func TestInvoicesThroughSnapshot(t *testing.T) {
+	cny, kwd := domain.MustCurrency("CNY"), domain.MustCurrency("KWD")
+	d := domain.MustDate
+	m := func(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+	on := d("2026-01-10")
+	b := domain.NewBooks()
+	b.ApplyCommand("C1", "reg", "h", []domain.Event{domain.CustomerRegistered{On: on, Customer: "C1", Name: "C1", Grade: 2, TermsDays: 30}})
+	issue := func(id, amount string, cur domain.Currency) {
+		b.ApplyCommand("C1", "i"+id, "h", []domain.Event{domain.InvoiceIssued{On: on, Invoice: id, Amount: m(amount), Currency: cur, Due: d("2026-02-09")}})
+	}
+	issue("I-1", "100", cny)
+	issue("I-2", "100000000000000000000.00", cny) // no int64 form in cents
+	issue("I-3", "12.345", kwd)
+	issue("I-4", "5.5", cny)
+	b.ApplyCommand("C1", "p1", "h", []domain.Event{domain.PaymentRecorded{On: d("2026-01-20"), Payment: "P1", Amount: m("30.01"), Currency: cny,
+		Allocations: []domain.Allocation{{Invoice: "I-1", Amount: m("30"), Explicit: true}, {Invoice: "I-2", Amount: m("0.01"), Explicit: true}}, Unapplied: decimal.Zero}})
+	b.ApplyCommand("C1", "x1", "h", []domain.Event{domain.ExtensionGranted{On: d("2026-02-01"), Invoice: "I-1", Due: d("2026-03-09"), PreviousDue: d("2026-02-09")}})
+	b.ApplyCommand("C1", "d1", "h", []domain.Event{domain.DisputeOpened{On: d("2026-02-02"), Invoice: "I-1", Reason: "r"}})
+	b.ApplyCommand("C1", "d2", "h", []domain.Event{domain.DisputeResolved{On: d("2026-02-05"), Invoice: "I-1", Reason: "r"}})
+	b.ApplyCommand("C1", "w1", "h", []domain.Event{domain.InvoiceWrittenOff{On: d("2026-02-20"), Invoice: "I-3", Amount: m("12.345"), Reason: domain.ReasonBankruptcy}})
+	b.ApplyCommand("C1", "p2", "h", []domain.Event{domain.PaymentRecorded{On: d("2026-03-01"), Payment: "P2", Amount: m("2.000"), Currency: kwd,
+		Recoveries: []domain.Recovery{{Invoice: "I-3", Amount: m("2.000")}}, Unapplied: decimal.Zero}})
+	b.ApplyCommand("C1", "cn1", "h", []domain.Event{domain.CreditNoteIssued{On: d("2026-01-20"), CreditNote: "CN1", Invoice: "I-4", Amount: m("0.25"), Currency: cny}})
+
+	invoice := func(id string) *domain.Invoice {
+		inv, ok := b.Account("C1").Invoice(id)
+		if !ok {
+			t.Fatalf("no invoice %s", id)
+		}
+		return inv
+	}
+	for id, want := range map[string]string{"I-1": "70", "I-2": "99999999999999999999.99", "I-3": "0", "I-4": "5.25"} {
+		if got := invoice(id).Outstanding(); !got.Equal(m(want)) {
+			t.Errorf("%s outstanding %s, want %s", id, got, want)
+		}
+	}
+	if inv := invoice("I-2"); inv.OutstandingAsOf(d("2026-01-19")).String() != "100000000000000000000" {
+		t.Errorf("I-2 before its payment: %s", inv.OutstandingAsOf(d("2026-01-19")))
+	}
+	if inv := invoice("I-3"); inv.WrittenOff() == nil || !inv.RecoveredAsOf(d("2026-03-01")).Equal(m("2")) || inv.Customer() != "C1" {
+		t.Errorf("I-3: written off %v, recovered %s, customer %q", inv.WrittenOff(), inv.RecoveredAsOf(d("2026-03-01")), inv.Customer())
+	}
+	if inv := invoice("I-1"); len(inv.Extensions()) != 1 || len(inv.Disputes()) != 2 || inv.CurrentDue() != d("2026-03-09") {
+		t.Errorf("I-1: extensions %v, disputes %v", inv.Extensions(), inv.Disputes())
+	}
+
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(b.Snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	var s domain.Snapshot
+	if err := gob.NewDecoder(&buf).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	r, err := domain.Restore(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, got := describeInvoices(b), describeInvoices(r); got != want {
+		t.Errorf("restored books differ:\n%s\nwant:\n%s", got, want)
 	}
 }

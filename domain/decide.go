@@ -80,7 +80,7 @@ func (a *Account) Decide(cmd Command, env Env) ([]Event, error) {
 		if inv.Doubtful {
 			return nil, fieldErr("invoice", Refused, "invoice %q is already marked doubtful", c.Invoice)
 		}
-		if inv.WrittenOff != nil || !inv.DoubtfulOn(c.On) {
+		if inv.WrittenOff() != nil || !inv.DoubtfulOn(c.On) {
 			return nil, fieldErr("on", Refused, "invoice %q is not doubtful on %s", c.Invoice, c.On)
 		}
 		return []Event{InvoiceBecameDoubtful{On: c.On, Invoice: c.Invoice}}, nil
@@ -201,11 +201,11 @@ func (a *Account) issueCreditNote(c *IssueCreditNote) ([]Event, error) {
 		switch {
 		case inv.Currency != c.Currency:
 			return nil, fieldErr("currency", Refused, "invoice %q is in %s, the credit note in %s", c.Invoice, inv.Currency, c.Currency)
-		case inv.WrittenOff != nil:
+		case inv.WrittenOff() != nil:
 			return nil, fieldErr("invoice", Refused, "invoice %q is written off", c.Invoice)
-		case c.Amount.GreaterThan(inv.outstanding):
+		case c.Amount.GreaterThan(inv.Outstanding()):
 			return nil, fieldErr("amount", Refused, "credit %s exceeds the outstanding %s of invoice %q",
-				c.Amount, FormatMoney(inv.outstanding, inv.Currency), c.Invoice)
+				c.Amount, FormatMoney(inv.Outstanding(), inv.Currency), c.Invoice)
 		}
 		return []Event{e}, nil
 	}
@@ -228,7 +228,7 @@ func (a *Account) grantExtension(c *GrantExtension) ([]Event, error) {
 		return nil, fieldErr("invoice", Refused, "invoice %q is not open", c.Invoice)
 	case g != 1 && g != 2:
 		return nil, fieldErr("invoice", Refused, "customer %q has credit grade %d on %s; extensions need grade 1 or 2", a.id, g, c.On)
-	case len(inv.Extensions) >= 2:
+	case len(inv.Extensions()) >= 2:
 		return nil, fieldErr("invoice", Refused, "invoice %q already has 2 extensions", c.Invoice)
 	case c.Due <= cur:
 		return nil, fieldErr("due", Refused, "new due date %s is not later than the current due date %s", c.Due, cur)
@@ -244,15 +244,15 @@ func (a *Account) writeOff(c *WriteOff) ([]Event, error) {
 		return nil, err
 	}
 	switch {
-	case inv.WrittenOff != nil:
+	case inv.WrittenOff() != nil:
 		return nil, fieldErr("invoice", Refused, "invoice %q is already written off", c.Invoice)
-	case !inv.outstanding.IsPositive():
+	case !inv.Outstanding().IsPositive():
 		return nil, fieldErr("invoice", Refused, "invoice %q has nothing outstanding", c.Invoice)
 	case !c.Force && !inv.DoubtfulOn(c.On):
 		return nil, fieldErr("force", Refused, "invoice %q is not doubtful on %s (doubtful from %s); set force to write it off anyway",
 			c.Invoice, c.On, inv.DoubtfulSince(c.On))
 	}
-	return []Event{InvoiceWrittenOff{On: c.On, Invoice: c.Invoice, Amount: inv.outstanding, Reason: c.Reason, Forced: c.Force}}, nil
+	return []Event{InvoiceWrittenOff{On: c.On, Invoice: c.Invoice, Amount: inv.Outstanding(), Reason: c.Reason, Forced: c.Force}}, nil
 }
 
 func (a *Account) recordPromise(c *RecordPromise) ([]Event, error) {

@@ -194,7 +194,7 @@ func (b *book) generate(inv *Invoice, from, to Date, manualOnly bool) []Step {
 		if d < lo || d > hi || (manualOnly && act.Automatic()) {
 			return
 		}
-		s := Step{Invoice: inv.ID, Customer: inv.Customer, Action: act, Date: d,
+		s := Step{Invoice: inv.ID, Customer: inv.Customer(), Action: act, Date: d,
 			Automatic: act.Automatic(), Payment: payment, BrokenPromise: broken, Why: why}
 		id := s.ID()
 		if i, ok := index[id]; ok {
@@ -221,7 +221,7 @@ func (b *book) generate(inv *Invoice, from, to Date, manualOnly bool) []Step {
 	// dates. Each row is re-dated through the extensions in order, so a row that
 	// already fell before an extension is not repeated from the new due date.
 	var exts []ExtensionGranted
-	for _, e := range inv.Extensions {
+	for _, e := range inv.Extensions() {
 		if e.On <= asOf {
 			exts = append(exts, e)
 		}

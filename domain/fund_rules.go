@@ -42,7 +42,7 @@ func (a *Account) fundSums(d Date) map[FundKey]*fundSum {
 	}
 	for _, inv := range a.invoiceSeq {
 		if inv.HasFund {
-			add(inv.Issued, inv.Currency, inv.Amount.Mul(inv.FundRate))
+			add(inv.Issued, inv.Currency, inv.Amount().Mul(inv.FundRate))
 		}
 	}
 	for _, cn := range a.linkedCNs {

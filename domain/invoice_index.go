@@ -41,7 +41,7 @@ func (ix *invoiceIndex) drop(customer string) {
 	if ix.rebuild {
 		return
 	}
-	keep := func(inv *Invoice) bool { return inv.Customer != customer }
+	keep := func(inv *Invoice) bool { return inv.Customer() != customer }
 	var sorted []*Invoice
 	for i, inv := range ix.sorted {
 		if !keep(inv) {

@@ -732,7 +732,7 @@ func TestWriteOffNeedsDoubtfulOrForce(t *testing.T) {
 			r := w.when("C1", gwWriteOff("INV-1", c.on, c.force))
 			if c.field != "" {
 				r.refused(c.field)
-				if w.invoice("INV-1").WrittenOff != nil {
+				if w.invoice("INV-1").WrittenOff() != nil {
 					t.Errorf("a refused write-off was recorded")
 				}
 				return

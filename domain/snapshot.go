@@ -11,7 +11,10 @@ import (
 // the stream instead (snapshots are a cache; the stream is the record).
 // 2: accounts keep 16-byte digests of command hashes.
 // 3: the ledger keeps digests too (one commandLog); a hex sha256 hash is not re-hashed.
-const SnapshotVersion = 3
+// 4: an invoice's extensions, disputes, write-off and recoveries are InvoiceSnapshot
+// fields (the invoice keeps them behind a pointer), and so is its amount (kept in
+// minor units).
+const SnapshotVersion = 4
 
 // Snapshot is the folded books in an exported form, so that a projection can restart
 // from it instead of replaying the whole stream. It holds no decisions of its own:
@@ -64,8 +67,13 @@ type GradeRate struct {
 // InvoiceSnapshot is an invoice with its recorded view.
 type InvoiceSnapshot struct {
 	Invoice     Invoice
+	Amount      decimal.Decimal
 	Outstanding decimal.Decimal
 	Disputed    bool
+	Extensions  []ExtensionGranted
+	Disputes    []DisputeChange
+	WrittenOff  *InvoiceWrittenOff
+	Recoveries  []Application
 	Recovered   decimal.Decimal
 }
 
@@ -110,8 +118,10 @@ func (b *Books) Snapshot() Snapshot {
 			as.Grades = append(as.Grades, GradeAt{On: g.on, Grade: g.grade})
 		}
 		for _, inv := range a.invoiceSeq {
-			as.Invoices = append(as.Invoices, InvoiceSnapshot{Invoice: *inv, Outstanding: inv.outstanding,
-				Disputed: inv.disputed, Recovered: inv.recovered})
+			h := inv.read()
+			as.Invoices = append(as.Invoices, InvoiceSnapshot{Invoice: *inv, Amount: inv.Amount(), Outstanding: inv.Outstanding(),
+				Disputed: inv.disputed, Extensions: h.extensions, Disputes: h.disputes,
+				WrittenOff: h.writtenOff, Recoveries: h.recoveries, Recovered: h.recovered})
 		}
 		for _, l := range a.lots {
 			as.Lots = append(as.Lots, LotSnapshot{Lot: *l, Unapplied: l.unapplied})
@@ -168,7 +178,12 @@ func Restore(s Snapshot) (*Books, error) {
 		}
 		for _, is := range as.Invoices {
 			inv := is.Invoice
-			inv.disputed, inv.recovered = is.Disputed, is.Recovered
+			inv.account, inv.disputed = a, is.Disputed
+			inv.amount = storeAmount(is.Amount, inv.Currency)
+			if is.Extensions != nil || is.Disputes != nil || is.WrittenOff != nil || is.Recoveries != nil || !is.Recovered.IsZero() {
+				inv.history = &invoiceHistory{extensions: is.Extensions, disputes: is.Disputes,
+					writtenOff: is.WrittenOff, recoveries: is.Recoveries, recovered: is.Recovered}
+			}
 			inv.setOutstanding(is.Outstanding)
 			a.invoices[inv.ID] = &inv
 			a.invoiceSeq = append(a.invoiceSeq, &inv)

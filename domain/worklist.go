@@ -220,11 +220,11 @@ func (c *wlCustomer) prepareMoneyDays() {
 		for _, ap := range inv.Apps {
 			bps = append(bps, ap.On)
 		}
-		for _, e := range inv.Extensions {
+		for _, e := range inv.Extensions() {
 			bps = append(bps, e.On, e.Due+1)
 		}
-		if inv.WrittenOff != nil {
-			bps = append(bps, inv.WrittenOff.On)
+		if inv.WrittenOff() != nil {
+			bps = append(bps, inv.WrittenOff().On)
 		}
 		slices.Sort(bps)
 		bps = slices.Compact(bps)

@@ -261,7 +261,7 @@ func compute(b *domain.Books, p *domain.Policy, day domain.Date, bk projections.
 	for _, a := range accounts {
 		collectors[a.Profile().Collector] = true
 		for _, inv := range a.Invoices() {
-			if inv.IssuedBy(day) && inv.OutstandingAsOf(day).IsPositive() {
+			if inv.OwesAsOf(day) {
 				s.openInvoices[inv.Currency.Code()]++
 			}
 		}
@@ -322,13 +322,13 @@ func ledgerBalances(accounts []*domain.Account, day domain.Date) map[string]deci
 			if inv.Issued > day {
 				continue
 			}
-			v := inv.Amount
+			v := inv.Amount()
 			for _, ap := range inv.Apps {
 				if ap.On <= day {
 					v = v.Sub(ap.Amount)
 				}
 			}
-			if w := inv.WrittenOff; w != nil && w.On <= day {
+			if w := inv.WrittenOff(); w != nil && w.On <= day {
 				v = v.Sub(w.Amount)
 			}
 			code := inv.Currency.Code()

@@ -85,11 +85,11 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 			}
 			if inv.WrittenOffBy(asOf) {
 				s := get(inv.Currency)
-				w := inv.WrittenOff
+				w := inv.WrittenOff()
 				rec := inv.RecoveredAsOf(asOf)
 				s.written.add(w.Amount, inv.Currency)
 				s.recovered.add(rec, inv.Currency)
-				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer, On: w.On.String(),
+				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer(), On: w.On.String(),
 					Amount: domain.FormatMoney(w.Amount, inv.Currency), Reason: w.Reason.String(),
 					Recovered: domain.FormatMoney(rec, inv.Currency)})
 				continue
@@ -105,7 +105,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 			s := get(inv.Currency)
 			out.addTo(&s.doubtful, inv.Currency)
 			text := out.text(&amounts, inv.Currency)
-			s.doubtfulRows = append(s.doubtfulRows, DoubtfulRow{Invoice: inv.ID, Customer: inv.Customer,
+			s.doubtfulRows = append(s.doubtfulRows, DoubtfulRow{Invoice: inv.ID, Customer: inv.Customer(),
 				Due: due.text, DoubtfulSince: due.sinceText, Outstanding: text})
 		}
 		return per

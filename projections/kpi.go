@@ -220,11 +220,11 @@ func accountKPI(a *domain.Account, p kpiPeriod, sums map[string]*kpiSums) {
 		}
 		s := get(inv.Currency)
 		if in(inv.Issued) {
-			s.sales = s.sales.Add(inv.Amount)
+			s.sales = s.sales.Add(inv.Amount())
 		}
 		due := inv.DueAsOf(p.end)
 		if in(due) {
-			s.fellDue = s.fellDue.Add(inv.Amount)
+			s.fellDue = s.fellDue.Add(inv.Amount())
 		}
 		if out := inv.OutstandingAsOf(p.end); out.IsPositive() {
 			s.receivables = s.receivables.Add(out)

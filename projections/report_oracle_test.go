@@ -321,10 +321,10 @@ func referenceBadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 			if inv.WrittenOffBy(asOf) {
 				s := get(inv.Currency)
 				rec := inv.RecoveredAsOf(asOf)
-				s.written = s.written.Add(inv.WrittenOff.Amount)
+				s.written = s.written.Add(inv.WrittenOff().Amount)
 				s.recovered = s.recovered.Add(rec)
-				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: a.ID(), On: inv.WrittenOff.On.String(),
-					Amount: domain.FormatMoney(inv.WrittenOff.Amount, inv.Currency), Reason: inv.WrittenOff.Reason.String(),
+				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: a.ID(), On: inv.WrittenOff().On.String(),
+					Amount: domain.FormatMoney(inv.WrittenOff().Amount, inv.Currency), Reason: inv.WrittenOff().Reason.String(),
 					Recovered: domain.FormatMoney(rec, inv.Currency)})
 				continue
 			}

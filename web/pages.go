@@ -386,7 +386,7 @@ func statement(a *domain.Account, asOf domain.Date) statementPage {
 		for _, ap := range inv.Apps {
 			bySource[ap.Source] = append(bySource[ap.Source], appLine{inv: inv, app: ap})
 		}
-		for _, ap := range inv.Recoveries {
+		for _, ap := range inv.Recoveries() {
 			bySource[ap.Source] = append(bySource[ap.Source], appLine{inv: inv, app: ap, rec: true})
 		}
 	}
@@ -420,18 +420,18 @@ func statement(a *domain.Account, asOf domain.Date) statementPage {
 			text += ", price-protection fund rate " + inv.FundRate.String()
 		}
 		f := fact{date: inv.Issued, Kind: "invoice", Label: "Invoice issued", Invoice: inv.ID,
-			Amount: domain.FormatMoney(inv.Amount, c) + " " + c.Code(), Text: text}
+			Amount: domain.FormatMoney(inv.Amount(), c) + " " + c.Code(), Text: text}
 		for _, ap := range inv.Apps {
 			if ap.AtIssue {
 				f.Lines = append(f.Lines, "credit "+ap.Source+" applied: "+domain.FormatMoney(ap.Amount, c))
 			}
 		}
 		add(f)
-		for _, e := range inv.Extensions {
+		for _, e := range inv.Extensions() {
 			add(fact{date: e.On, Kind: "extension", Label: "Extension granted", Invoice: inv.ID,
 				Text: "due " + e.PreviousDue.String() + " → " + e.Due.String()})
 		}
-		for _, d := range inv.Disputes {
+		for _, d := range inv.Disputes() {
 			if d.Open {
 				add(fact{date: d.On, Kind: "dispute", Label: "Dispute opened", Invoice: inv.ID})
 			} else {
@@ -444,7 +444,7 @@ func statement(a *domain.Account, asOf domain.Date) statementPage {
 					Amount: domain.FormatMoney(ap.Amount, c) + " " + c.Code(), Text: "linked to the invoice"})
 			}
 		}
-		if wo := inv.WrittenOff; wo != nil {
+		if wo := inv.WrittenOff(); wo != nil {
 			t := "reason " + wo.Reason.String()
 			if wo.Forced {
 				t += " (forced)"
@@ -462,7 +462,7 @@ func statement(a *domain.Account, asOf domain.Date) statementPage {
 			due := inv.DueAsOf(asOf)
 			days := int(asOf - due)
 			item := openItem{Invoice: inv.ID, Currency: c.Code(), Issued: inv.Issued.String(), Due: due.String(),
-				Amount: domain.FormatMoney(inv.Amount, c), Outstanding: domain.FormatMoney(out, c), DaysOverdue: max(days, 0)}
+				Amount: domain.FormatMoney(inv.Amount(), c), Outstanding: domain.FormatMoney(out, c), DaysOverdue: max(days, 0)}
 			if due != inv.Due {
 				item.Flags = append(item.Flags, "extended")
 			}
