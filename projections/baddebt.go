@@ -64,9 +64,13 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 	invoices := books.InvoicesByID()
 	parts := inParts(len(invoices), func(lo, hi int) map[string]*badDebtSums {
 		per := map[string]*badDebtSums{}
-		dates := dueDates{}
+		var dates dueDates
 		var amounts texts
+		var last *badDebtSums // the invoice before's currency: most ledgers have one
 		get := func(c domain.Currency) *badDebtSums {
+			if last != nil && last.cur == c {
+				return last
+			}
 			s := per[c.Code()]
 			if s == nil {
 				s = &badDebtSums{cur: c, doubtfulRows: []DoubtfulRow{}, writtenRows: []WrittenOffRow{}}
@@ -77,6 +81,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 				}
 				per[c.Code()] = s
 			}
+			last = s
 			return s
 		}
 		for _, inv := range invoices[lo:hi] {

@@ -170,8 +170,12 @@ func (o owed) text(t *texts, c domain.Currency) string {
 
 // dueDates caches, per effective due date, the texts and the six-month date that
 // reports print for it: a ledger has a few thousand distinct due dates and a million
-// invoices.
-type dueDates map[domain.Date]dueDate
+// invoices. The cache is a slice indexed by day from the first date seen (a map
+// lookup per invoice was a tenth of the bad-debt scan).
+type dueDates struct {
+	base  domain.Date
+	byDay []dueDate // byDay[d-base]; an empty text: not made yet
+}
 
 type dueDate struct {
 	text          string
@@ -179,15 +183,39 @@ type dueDate struct {
 	sinceText     string
 }
 
-func (c dueDates) get(d domain.Date) dueDate {
-	if v, ok := c[d]; ok {
-		return v
+// maxDueSpan bounds the cache (about 180 years of days); dates outside it are made
+// each time they are asked for.
+const maxDueSpan = 1 << 16
+
+func (c *dueDates) get(d domain.Date) dueDate {
+	if i := int(d) - int(c.base); i >= 0 && i < len(c.byDay) && c.byDay[i].text != "" {
+		return c.byDay[i]
 	}
 	v := dueDate{text: d.String()}
 	v.doubtfulSince = domain.DoubtfulFrom(d)
 	v.sinceText = v.doubtfulSince.String()
-	c[d] = v
+	c.keep(d, v)
 	return v
+}
+
+// keep stores v for d, growing the slice to cover d when the span stays in bounds.
+func (c *dueDates) keep(d domain.Date, v dueDate) {
+	if len(c.byDay) == 0 {
+		c.base, c.byDay = d, make([]dueDate, 1, 1024)
+	}
+	lo, hi := min(int(c.base), int(d)), max(int(c.base)+len(c.byDay), int(d)+1)
+	if hi-lo > maxDueSpan {
+		return
+	}
+	if lo < int(c.base) {
+		grown := make([]dueDate, hi-lo, max(hi-lo, 2*len(c.byDay)))
+		copy(grown[int(c.base)-lo:], c.byDay)
+		c.base, c.byDay = domain.Date(lo), grown
+	}
+	for len(c.byDay) < hi-lo {
+		c.byDay = append(c.byDay, dueDate{})
+	}
+	c.byDay[int(d)-int(c.base)] = v
 }
 
 // inParts runs fn over [0, n) split into one contiguous part per CPU (one part when n
