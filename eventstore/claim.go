@@ -63,6 +63,9 @@ func (s *Store) Claim(ctx context.Context, kind, id string, owner []byte) (ok bo
 // released is the payload that gives a claimed id back.
 var released = []byte("\x00released")
 
+// IsLegacyRelease tells a release marker from a claim's owner on a per-id claim subject.
+func IsLegacyRelease(data []byte) bool { return bytes.Equal(data, released) }
+
 // Release gives back an id that owner claimed but whose command was refused after
 // all (the books moved between the claim and the commit): a refused command is not
 // remembered, so its id must stay free. The stream denies deletes; the release is a

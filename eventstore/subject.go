@@ -14,6 +14,16 @@ const (
 	// LedgerSubject carries ledger-wide commits that belong to no account.
 	LedgerSubject = "ar.ledger"
 
+	// ClaimLogSubject carries the claim log: batches of claims and releases of
+	// globally unique entity ids (see the ledger package).
+	ClaimLogSubject = "ar.claims"
+
+	// LegacyClaimPrefix starts the subjects of per-id create-once claims (Claim), the
+	// format of stores written before the claim log; the ledger reads them when it
+	// loads the log. LegacyClaimSubjects matches them all.
+	LegacyClaimPrefix   = indexPrefix
+	LegacyClaimSubjects = indexPrefix + ">"
+
 	streamSubjects = "ar.>"
 	accountPrefix  = "ar.acct."
 	indexPrefix    = "ar.idx."

@@ -1064,19 +1064,9 @@ func (s *clTimedStore) Replay(ctx context.Context, after uint64, fn func(eventst
 	return s.Store.Replay(ctx, after, fn)
 }
 
-func (s *clTimedStore) Claim(ctx context.Context, kind, id string, owner []byte) (ok bool, existing []byte, err error) {
-	defer func(start time.Time) { s.note("Claim", start, err) }(time.Now())
-	return s.Store.Claim(ctx, kind, id, owner)
-}
-
 func (s *clTimedStore) LastSeq(ctx context.Context) (seq uint64, err error) {
 	defer func(start time.Time) { s.note("LastSeq", start, err) }(time.Now())
 	return s.Store.LastSeq(ctx)
-}
-
-func (s *clTimedStore) Release(ctx context.Context, kind, id string, owner []byte) (err error) {
-	defer func(start time.Time) { s.note("Release", start, err) }(time.Now())
-	return s.Store.Release(ctx, kind, id, owner)
 }
 
 // stalls counts the reads (ReadSubject, Replay) that took a second or more.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/arkeep/arkeep/batch"
 	"github.com/arkeep/arkeep/domain"
@@ -125,9 +124,7 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 	s.books.Drop(scope)
 	delete(s.seqs, scope)
 	s.mu.Unlock()
-	for _, c := range claimed {
-		_ = s.releaseClaim(context.WithoutCancel(ctx), scope, domain.CommandMeta(c).ID, c)
-	}
+	_ = s.releaseAll(context.WithoutCancel(ctx), scope, claimed)
 	// Not under ctx: an import that stops on this very error cancels ctx, and the
 	// account must still be folded back from what is recorded.
 	if cerr := s.refresh(context.WithoutCancel(ctx), scope); cerr != nil {
@@ -162,37 +159,34 @@ func (s *Service) appendGroup(ctx context.Context, scope string, expected uint64
 	return seq, err
 }
 
-// claimAll claims the new entity ids of the accepted commands concurrently. It returns
-// the commands whose claims it holds; an id held by another command is a refusal.
+// claimAll claims the new entity ids of the accepted commands, in one request to the
+// claim log. It returns the commands whose claims it holds; an id held by another
+// command is a refusal.
 func (s *Service) claimAll(ctx context.Context, scope string, items []batch.Item, accepted []int) ([]domain.Command, error) {
 	var (
-		mu      sync.Mutex
-		held    []domain.Command
-		first   error
-		wg      sync.WaitGroup
-		limiter = make(chan struct{}, 32)
+		entries []claimEntry
+		fields  []string
+		cmds    []domain.Command
 	)
 	for _, i := range accepted {
 		cmd := items[i].Cmd
-		if _, _, _, ok := domain.NewEntity(cmd); !ok {
-			continue
+		if e, field, ok := claimOf(scope, domain.CommandMeta(cmd).ID, cmd); ok {
+			entries, fields, cmds = append(entries, e), append(fields, field), append(cmds, cmd)
 		}
-		wg.Add(1)
-		limiter <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-limiter }()
-			err := s.claim(ctx, scope, domain.CommandMeta(cmd).ID, cmd)
-			mu.Lock()
-			defer mu.Unlock()
-			if err == nil {
-				held = append(held, cmd)
-			} else if first == nil {
-				first = err
-			}
-		}()
 	}
-	wg.Wait()
+	won, err := s.claims.claim(ctx, entries)
+	if err != nil {
+		return nil, fmt.Errorf("claim %d ids: %w", len(entries), err)
+	}
+	var held []domain.Command
+	var first error
+	for i, ok := range won {
+		if ok {
+			held = append(held, cmds[i])
+		} else if first == nil {
+			first = duplicateID(entries[i], fields[i])
+		}
+	}
 	return held, first
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/arkeep/arkeep/batch"
 	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/eventstore"
 )
 
 const (
@@ -49,7 +50,13 @@ func TestGroupUndoWithConcurrentCatchUpRefoldsWholeAccount(t *testing.T) {
 
 	// INV-3 is claimed by someone else: the group undoes, giving INV-2's claim back,
 	// and a catch-up of the whole stream runs right then.
-	st.refuse = "INV-3"
+	st.mu.Lock()
+	lastClaims := st.lastOnLocked(eventstore.ClaimLogSubject)
+	st.mu.Unlock()
+	if _, _, err := st.Append(ctx, eventstore.ClaimLogSubject, "other", lastClaims,
+		[]byte(`[{"kind":"invoice","id":"INV-3","owner":"Y\nother"}]`)); err != nil {
+		t.Fatal(err)
+	}
 	st.afterRelease = func() {
 		if _, err := s.CatchUpAll(ctx); err != nil {
 			t.Error(err)

@@ -14,20 +14,18 @@ import (
 // memStore is an in-memory Store for the tests that need to step in between the
 // service's calls: its hooks run after a call has done its work, outside its lock, so
 // they may call the service (a concurrent catch-up, another instance's write) at
-// exactly that point. Claims live in a map, not in the stream.
+// exactly that point.
 type memStore struct {
-	mu     sync.Mutex
-	msgs   []eventstore.Msg
-	claims map[string][]byte
-	// refuse is an entity id whose claim is held by some other command.
-	refuse string
-	// afterAppend, afterRelease: called once, then cleared.
-	afterAppend  func(seq uint64)
+	mu   sync.Mutex
+	msgs []eventstore.Msg
+	// afterAppend: called once after a commit is appended, then cleared.
+	afterAppend func(seq uint64)
+	// afterRelease: called once after a claim-log message that gives ids back.
 	afterRelease func()
 	replays      int // Replay calls
 }
 
-func newMemStore() *memStore { return &memStore{claims: map[string][]byte{}} }
+func newMemStore() *memStore { return &memStore{} }
 
 func (m *memStore) lastOnLocked(subject string) uint64 {
 	var last uint64
@@ -47,11 +45,18 @@ func (m *memStore) Append(ctx context.Context, subject, msgID string, expected u
 	}
 	seq := uint64(len(m.msgs) + 1)
 	m.msgs = append(m.msgs, eventstore.Msg{Subject: subject, Seq: seq, Data: data})
-	hook := m.afterAppend
-	m.afterAppend = nil
+	var hook func()
+	switch {
+	case eventstore.IsCommitSubject(subject) && m.afterAppend != nil:
+		h := m.afterAppend
+		hook = func() { h(seq) }
+		m.afterAppend = nil
+	case subject == eventstore.ClaimLogSubject && bytes.Contains(data, []byte(`"release":true`)):
+		hook, m.afterRelease = m.afterRelease, nil
+	}
 	m.mu.Unlock()
 	if hook != nil {
-		hook(seq)
+		hook()
 	}
 	return seq, false, nil
 }
@@ -84,35 +89,6 @@ func (m *memStore) Replay(ctx context.Context, after uint64, fn func(eventstore.
 		last = x.Seq
 	}
 	return last, nil
-}
-
-func (m *memStore) Claim(ctx context.Context, kind, id string, owner []byte) (bool, []byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if id == m.refuse {
-		return false, []byte("someone else"), nil
-	}
-	k := kind + "/" + id
-	if o, ok := m.claims[k]; ok {
-		return false, o, nil
-	}
-	m.claims[k] = owner
-	return true, nil, nil
-}
-
-func (m *memStore) Release(ctx context.Context, kind, id string, owner []byte) error {
-	m.mu.Lock()
-	k := kind + "/" + id
-	if bytes.Equal(m.claims[k], owner) {
-		delete(m.claims, k)
-	}
-	hook := m.afterRelease
-	m.afterRelease = nil
-	m.mu.Unlock()
-	if hook != nil {
-		hook()
-	}
-	return nil
 }
 
 func (m *memStore) LastSeq(ctx context.Context) (uint64, error) {

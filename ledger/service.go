@@ -24,8 +24,6 @@ type Store interface {
 	Append(ctx context.Context, subject, msgID string, expectedLastSubjectSeq uint64, data []byte) (uint64, bool, error)
 	ReadSubject(ctx context.Context, subject string, afterSeq uint64) ([]eventstore.Msg, error)
 	Replay(ctx context.Context, afterSeq uint64, fn func(eventstore.Msg) error) (uint64, error)
-	Claim(ctx context.Context, kind, id string, owner []byte) (bool, []byte, error)
-	Release(ctx context.Context, kind, id string, owner []byte) error
 	LastSeq(ctx context.Context) (uint64, error)
 }
 
@@ -71,11 +69,14 @@ type Service struct {
 	held map[string]uint64
 
 	locks sync.Map // scope -> *sync.Mutex: one command in flight per account
+
+	claims *claimLog
 }
 
 // New returns a service over a store. Call Load before Execute.
 func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, held: map[string]uint64{}}
+	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, held: map[string]uint64{},
+		claims: newClaimLog(store)}
 }
 
 // Load folds the whole stream into the service's books.
@@ -87,7 +88,10 @@ func (s *Service) Load(ctx context.Context) error {
 	// message folded, so a catch-up takes up from there.
 	last, err := s.store.Replay(ctx, 0, s.foldLocked)
 	s.seen = max(s.seen, last)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.claims.ensureLoaded(ctx)
 }
 
 // commitOf decodes a stream message; ok is false for what is not a commit (an id claim).
@@ -133,8 +137,10 @@ func (s *Service) LoadFrom(ctx context.Context, books *domain.Books, seq uint64,
 		s.seqs[""] = n
 	}
 	s.mu.Unlock()
-	_, err := s.CatchUpAll(ctx)
-	return err
+	if _, err := s.CatchUpAll(ctx); err != nil {
+		return err
+	}
+	return s.claims.ensureLoaded(ctx)
 }
 
 // applyLocked folds one commit. A commit is applied once even when two paths see it
@@ -395,31 +401,55 @@ func (s *Service) checkEntityLocked(cmd domain.Command) error {
 	return nil
 }
 
-// claim makes a new entity id globally unique with a create-once index message. A
-// claim that already holds this very command (a retry after a crash) counts as ours.
+// claim makes a new entity id globally unique with an entry in the claim log. A claim
+// that already holds this very command (a retry after a crash) counts as ours.
 func (s *Service) claim(ctx context.Context, scope, cmdID string, cmd domain.Command) error {
-	kind, eid, field, ok := domain.NewEntity(cmd)
+	entry, field, ok := claimOf(scope, cmdID, cmd)
 	if !ok {
 		return nil
 	}
-	owner := claimOwner(scope, cmdID)
-	won, existing, err := s.store.Claim(ctx, kind, eid, owner)
+	won, err := s.claims.claim(ctx, []claimEntry{entry})
 	if err != nil {
-		return fmt.Errorf("claim %s %q: %w", kind, eid, err)
+		return fmt.Errorf("claim %s %q: %w", entry.Kind, entry.ID, err)
 	}
-	if !won && string(existing) != string(owner) {
-		return &domain.FieldError{Field: field, Reason: domain.Duplicate,
-			Msg: fmt.Sprintf("%s %q is already used by another command", field, eid)}
+	if !won[0] {
+		return duplicateID(entry, field)
 	}
 	return nil
 }
 
+func duplicateID(e claimEntry, field string) error {
+	return &domain.FieldError{Field: field, Reason: domain.Duplicate,
+		Msg: fmt.Sprintf("%s %q is already used by another command", field, e.ID)}
+}
+
+// claimOf is the claim-log entry of the entity id a command creates; ok is false when
+// it creates none.
+func claimOf(scope, cmdID string, cmd domain.Command) (e claimEntry, field string, ok bool) {
+	kind, eid, field, ok := domain.NewEntity(cmd)
+	if !ok {
+		return e, "", false
+	}
+	return claimEntry{Kind: kind, ID: eid, Owner: string(claimOwner(scope, cmdID))}, field, true
+}
+
 func (s *Service) releaseClaim(ctx context.Context, scope, cmdID string, cmd domain.Command) error {
-	kind, eid, _, ok := domain.NewEntity(cmd)
+	entry, _, ok := claimOf(scope, cmdID, cmd)
 	if !ok {
 		return nil
 	}
-	return s.store.Release(ctx, kind, eid, claimOwner(scope, cmdID))
+	return s.claims.release(ctx, []claimEntry{entry})
+}
+
+// releaseAll gives back the ids of commands of scope, in one request.
+func (s *Service) releaseAll(ctx context.Context, scope string, cmds []domain.Command) error {
+	var entries []claimEntry
+	for _, c := range cmds {
+		if e, _, ok := claimOf(scope, domain.CommandMeta(c).ID, c); ok {
+			entries = append(entries, e)
+		}
+	}
+	return s.claims.release(ctx, entries)
 }
 
 // claimOwner is what a claim holds: the command that made it, so that a retry of that

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/arkeep/arkeep/bench/ledgergen"
+	"github.com/arkeep/arkeep/eventstore"
 )
 
 const (
@@ -182,7 +183,7 @@ func takeReports(t *testing.T, bin, data string) map[string][]byte {
 
 // commitIDs counts, over `arkeep events`, how often each (subject, command id) pair
 // was recorded: command ids are unique per account (subject ar.acct.<customer>, or
-// ar.ledger for the ledger-wide scope). Index messages (ar.idx.*) carry no commit.
+// ar.ledger for the ledger-wide scope). Claim-log messages (ar.claims) carry no commit.
 func commitIDs(t *testing.T, bin, data string) map[[2]string]int {
 	t.Helper()
 	res := runArkeep(bin, "events", "--data", data)
@@ -200,7 +201,7 @@ func commitIDs(t *testing.T, bin, data string) map[[2]string]int {
 		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil {
 			t.Fatalf("events line %q: %v", sc.Bytes(), err)
 		}
-		if strings.HasPrefix(msg.Subject, "ar.idx.") {
+		if !eventstore.IsCommitSubject(msg.Subject) {
 			continue
 		}
 		var commit struct {

@@ -1,0 +1,304 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/arkeep/arkeep/eventstore"
+)
+
+// claimLog makes new entity ids (invoices, payments, credit notes, violations) unique
+// across accounts and across processes. Every claim and release is an entry of the
+// claim log, one subject of the stream (eventstore.ClaimLogSubject); each message is a
+// batch of entries appended with the subject's last sequence as its expectation, so
+// a writer's batch is decided against the whole log before it, and a writer that lost
+// a race reads what it missed and decides again.
+//
+// The log is a group commit: callers queue their entries, and one of them (whichever
+// finds no write in flight) writes everything queued as one message. With fsync on
+// every write the store's limit is messages per second; a claim per message (the
+// earlier format, one create-once subject per id) capped an import at about one
+// event per two messages.
+//
+// Ids are kept in memory, by digest, for the life of the process: a claim whose commit
+// never landed (a crash in between) still blocks its id for every other command, and
+// the command that made it finds it its own on a retry.
+type claimLog struct {
+	store Store
+
+	loadMu   sync.Mutex // serialises loading; loaded is set under mu too
+	mu       sync.Mutex
+	loaded   bool
+	seq      uint64            // last log message folded
+	owners   map[digest]digest // claim key -> owner, see claimKey and ownerOf
+	queue    []*claimRequest
+	flushing bool
+}
+
+type digest [16]byte
+
+func digestString(s string) digest {
+	sum := sha256.Sum256([]byte(s))
+	var d digest
+	copy(d[:], sum[:16])
+	return d
+}
+
+// claimKey is the key of an id within its kind. It goes through eventstore.Token, so a
+// claim of the earlier per-id format (whose subject holds kind and token) has the same
+// key as a log entry for the same id.
+func claimKey(kind, id string) digest { return keyOfToken(kind + "." + eventstore.Token(id)) }
+
+func keyOfToken(kindToken string) digest { return digestString(kindToken) }
+
+// claimEntry is one entry of the log, as stored: the id, its kind, and the command
+// that claims it ("scope\ncommand id"), or gives it back (Release).
+type claimEntry struct {
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	Owner   string `json:"owner"`
+	Release bool   `json:"release,omitempty"`
+}
+
+// claimRequest is one caller's entries; won[i] says whether entry i's id is held by
+// its owner once the request is done (for a release: whether it was given back).
+type claimRequest struct {
+	entries []claimEntry
+	won     []bool
+	err     error
+	done    chan struct{}
+}
+
+func newClaimLog(store Store) *claimLog {
+	return &claimLog{store: store, owners: map[digest]digest{}}
+}
+
+// claim claims the entries' ids for their owners and reports, per entry, whether the
+// owner holds it: false means another command holds it.
+func (l *claimLog) claim(ctx context.Context, entries []claimEntry) ([]bool, error) {
+	return l.submit(ctx, entries)
+}
+
+// release gives back ids whose commands were refused after all; an id held by another
+// owner is left alone.
+func (l *claimLog) release(ctx context.Context, entries []claimEntry) error {
+	for i := range entries {
+		entries[i].Release = true
+	}
+	_, err := l.submit(ctx, entries)
+	return err
+}
+
+// submit queues a request and waits for it. If no write is in flight the caller writes
+// the queue itself; the write uses a context the caller's cancellation does not end,
+// since it carries other callers' entries too.
+func (l *claimLog) submit(ctx context.Context, entries []claimEntry) ([]bool, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	r := &claimRequest{entries: entries, won: make([]bool, len(entries)), done: make(chan struct{})}
+	l.mu.Lock()
+	l.queue = append(l.queue, r)
+	lead := !l.flushing
+	l.flushing = true
+	l.mu.Unlock()
+	if lead {
+		l.drain(context.WithoutCancel(ctx))
+	}
+	select {
+	case <-r.done:
+		return r.won, r.err
+	case <-ctx.Done():
+		// The entries may still be written: a claim without its commit is what a crash
+		// leaves too, and the command finds it its own when it is retried.
+		return nil, ctx.Err()
+	}
+}
+
+// maxClaimBatch bounds the entries of one log message (about 100 bytes each).
+const maxClaimBatch = 2000
+
+// drain writes queued requests until the queue is empty.
+func (l *claimLog) drain(ctx context.Context) {
+	for {
+		l.mu.Lock()
+		var batch []*claimRequest
+		n := 0
+		for len(l.queue) > 0 && (n == 0 || n+len(l.queue[0].entries) <= maxClaimBatch) {
+			n += len(l.queue[0].entries)
+			batch = append(batch, l.queue[0])
+			l.queue = l.queue[1:]
+		}
+		if len(batch) == 0 {
+			l.flushing = false
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+		err := l.write(ctx, batch)
+		for _, r := range batch {
+			r.err = err
+			close(r.done)
+		}
+	}
+}
+
+// write decides a batch against the log and appends what it changes, catching up and
+// deciding again when another writer appended first.
+func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
+	for attempt := 1; ; attempt++ {
+		if err := l.ensureLoaded(ctx); err != nil {
+			return err
+		}
+		l.mu.Lock()
+		changes, expected := l.decideLocked(batch), l.seq
+		l.mu.Unlock()
+		if len(changes) == 0 {
+			return nil
+		}
+		data, err := json.Marshal(changes)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		msgID := fmt.Sprintf("claims:%d:%s", expected, hex.EncodeToString(sum[:12]))
+		seq, dup, err := l.store.Append(ctx, eventstore.ClaimLogSubject, msgID, expected, data)
+		switch {
+		case err == nil && !dup:
+			l.mu.Lock()
+			if l.seq == expected { // nothing was folded meanwhile (only a writer folds)
+				l.foldLocked(changes)
+				l.seq = seq
+			}
+			l.mu.Unlock()
+			// Decide again on the books as they now stand: every entry is then settled.
+			continue
+		case err == nil && dup, errors.Is(err, eventstore.ErrConflict):
+			// Another writer appended first, or this very batch landed before a retry:
+			// read what was written and decide again.
+			if attempt >= maxAttempts {
+				return fmt.Errorf("claim log: still conflicting after %d attempts: %w", attempt, eventstore.ErrConflict)
+			}
+			if err := l.catchUp(ctx); err != nil {
+				return err
+			}
+			if attempt > 1 {
+				time.Sleep(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
+			}
+		default:
+			return fmt.Errorf("claim log: %w", err)
+		}
+	}
+}
+
+// decideLocked settles what the log already answers (won or lost) and returns the
+// entries still to be written: claims of free ids (the first in the batch wins) and
+// releases of ids their owner holds.
+func (l *claimLog) decideLocked(batch []*claimRequest) []claimEntry {
+	var changes []claimEntry
+	pending := map[digest]digest{} // claims in this batch not yet in the log
+	for _, r := range batch {
+		for i, e := range r.entries {
+			key, owner := claimKey(e.Kind, e.ID), digestString(e.Owner)
+			held, taken := l.owners[key]
+			if p, ok := pending[key]; ok {
+				held, taken = p, true
+			}
+			switch {
+			case e.Release:
+				r.won[i] = !taken
+				if taken && held == owner {
+					changes = append(changes, e)
+				}
+			case taken:
+				r.won[i] = held == owner
+			default:
+				pending[key] = owner
+				changes = append(changes, e)
+			}
+		}
+	}
+	return changes
+}
+
+// foldLocked applies entries in log order: a claim of a free id takes it, a release by
+// its holder frees it; anything else changes nothing.
+func (l *claimLog) foldLocked(entries []claimEntry) {
+	for _, e := range entries {
+		l.apply(claimKey(e.Kind, e.ID), digestString(e.Owner), e.Release)
+	}
+}
+
+func (l *claimLog) apply(key, owner digest, release bool) {
+	held, taken := l.owners[key]
+	switch {
+	case release && taken && held == owner:
+		delete(l.owners, key)
+	case !release && !taken:
+		l.owners[key] = owner
+	}
+}
+
+// catchUp folds the log messages written after the last one folded.
+func (l *claimLog) catchUp(ctx context.Context) error {
+	l.mu.Lock()
+	after := l.seq
+	l.mu.Unlock()
+	msgs, err := l.store.ReadSubject(ctx, eventstore.ClaimLogSubject, after)
+	if err != nil {
+		return fmt.Errorf("claim log: %w", err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, m := range msgs {
+		if m.Seq <= l.seq {
+			continue
+		}
+		var entries []claimEntry
+		if err := json.Unmarshal(m.Data, &entries); err != nil {
+			return fmt.Errorf("claim log: stream sequence %d: %w", m.Seq, err)
+		}
+		l.foldLocked(entries)
+		l.seq = m.Seq
+	}
+	return nil
+}
+
+// ensureLoaded folds the claims of the earlier per-id format (stores written before
+// the claim log), then the log, once. The service does it when it loads (a log of a
+// million ids takes a moment), and the first write does it for a service that did not.
+func (l *claimLog) ensureLoaded(ctx context.Context) error {
+	l.loadMu.Lock()
+	defer l.loadMu.Unlock()
+	l.mu.Lock()
+	loaded := l.loaded
+	l.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	msgs, err := l.store.ReadSubject(ctx, eventstore.LegacyClaimSubjects, 0)
+	if err != nil {
+		return fmt.Errorf("claim log: earlier claims: %w", err)
+	}
+	l.mu.Lock()
+	for _, m := range msgs {
+		kindToken := strings.TrimPrefix(m.Subject, eventstore.LegacyClaimPrefix)
+		if eventstore.IsLegacyRelease(m.Data) {
+			// A release follows its claim on the same subject: it frees the id.
+			delete(l.owners, keyOfToken(kindToken))
+			continue
+		}
+		l.apply(keyOfToken(kindToken), digestString(string(m.Data)), false)
+	}
+	l.loaded = true
+	l.mu.Unlock()
+	return l.catchUp(ctx)
+}
