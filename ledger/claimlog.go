@@ -38,7 +38,7 @@ type claimLog struct {
 	mu       sync.Mutex
 	loaded   bool
 	seq      uint64            // last log message folded
-	owners   map[digest]digest // claim key -> owner, see claimKey and ownerOf
+	owners   map[digest]digest // claimKey -> digest of the owner ("scope\ncommand id")
 	queue    []*claimRequest
 	flushing bool
 }
@@ -179,7 +179,7 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 				l.seq = seq
 			}
 			l.mu.Unlock()
-			// Decide again on the books as they now stand: every entry is then settled.
+			// Decide again on the log as it now stands: every entry is then settled.
 			continue
 		case err == nil && dup, errors.Is(err, eventstore.ErrConflict):
 			// Another writer appended first, or this very batch landed before a retry:

@@ -155,7 +155,10 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 		return err
 	}
 	foldDur := time.Since(t2)
-	row(n, "P3 rebuild events/s", f0(float64(stats.Events)/foldDur.Seconds()), f0(float64(msgs)/replayDur.Seconds())+" msgs/s replayed",
+	// The baseline is given in both units: a commit carries several events, so the raw
+	// replay moves fewer, larger messages than there are events.
+	row(n, "P3 rebuild events/s", f0(float64(stats.Events)/foldDur.Seconds()),
+		fmt.Sprintf("%s events/s (%s msgs/s) replayed", f0(float64(stats.Events)/replayDur.Seconds()), f0(float64(msgs)/replayDur.Seconds())),
 		f2(replayDur.Seconds()/foldDur.Seconds()), "≥ 0.5")
 
 	// P2: single-command latency through the API vs a raw synchronous publish.
