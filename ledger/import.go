@@ -41,6 +41,12 @@ type ImportOptions struct {
 	Progress func(ImportStats, time.Duration)
 }
 
+// DefaultWorkers is ImportOptions.Workers when it is not set. Measured with
+// bench/ingest at 300k commands over 3000 customers, fsync on every write: 64 workers
+// recorded 13.1k events/s, 256 22.3k, 1024 24.4k. More accounts in flight means more
+// appends queued at the store and more claims sharing a claim-log message.
+const DefaultWorkers = 256
+
 // maxGroup bounds how many queued commands a worker takes at once (and so the size of
 // one account's commit).
 const maxGroup = 256
@@ -59,7 +65,7 @@ type job struct {
 // an error of the store stops the import.
 func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (ImportStats, []Refusal, error) {
 	if opts.Workers <= 0 {
-		opts.Workers = 64
+		opts.Workers = DefaultWorkers
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/arkeep/arkeep/bench/baseline"
@@ -21,13 +22,17 @@ import (
 
 func main() {
 	n := flag.Int("commands", 100000, "commands in the generated ledger")
-	workers := flag.Int("workers", 64, "import: accounts in flight at once")
+	workers := flag.Int("workers", ledger.DefaultWorkers, "import: accounts in flight at once")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the import to this file")
 	flag.Parse()
 	if err := run(*n, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(1)
 	}
 }
+
+// cpuProfile is where run writes a CPU profile of the import, if set.
+var cpuProfile string
 
 func run(n int, workers int) error {
 	ctx := context.Background()
@@ -49,9 +54,20 @@ func run(n int, workers int) error {
 	if err := svc.Load(ctx); err != nil {
 		return err
 	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	t0 := time.Now()
 	stats, refusals, err := svc.Import(ctx, bytes.NewReader(ledgerBytes), ledger.ImportOptions{Workers: workers})
 	importDur := time.Since(t0)
+	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}

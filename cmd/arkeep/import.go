@@ -19,7 +19,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fs)
-	workers := fs.Int("workers", 64, "accounts with a command in flight at once")
+	workers := fs.Int("workers", ledger.DefaultWorkers, "accounts with a command in flight at once")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	format := fs.String("format", "", "input format: jsonl or csv (default: csv when FILE ends in .csv or --map/--preset is given, else jsonl)")
 	mapFile := fs.String("map", "", "csv: the mapping YAML file (which column holds what)")
