@@ -32,6 +32,25 @@ func dropFixture(b *domain.Books, cust, tag string, invoices ...string) {
 		Reporter: "X", OccurredOn: on}})
 }
 
+// throughSnapshot restores books from their snapshot, encoded and decoded as the
+// snapshot store does (gob).
+func throughSnapshot(t *testing.T, b *domain.Books) *domain.Books {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(b.Snapshot()); err != nil {
+		t.Fatal(err)
+	}
+	var s domain.Snapshot
+	if err := gob.NewDecoder(&buf).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	r, err := domain.Restore(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func indexIDs(b *domain.Books) string {
 	var ids []string
 	for _, inv := range b.InvoicesByID() {
@@ -104,18 +123,7 @@ func TestCommandLogThroughSnapshot(t *testing.T) {
 	b.ApplyCommand("", "close-1", hexHash, nil)
 	b.ApplyCommand("", "close-2", "process", nil)
 
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(b.Snapshot()); err != nil {
-		t.Fatal(err)
-	}
-	var s domain.Snapshot
-	if err := gob.NewDecoder(&buf).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	r, err := domain.Restore(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := throughSnapshot(t, b)
 	for _, books := range []*domain.Books{b, r} {
 		check := func(what string, seen bool, err error, wantSeen, wantRefused bool) {
 			t.Helper()
@@ -211,18 +219,7 @@ func TestInvoicesThroughSnapshot(t *testing.T) {
 		t.Errorf("I-1: extensions %v, disputes %v", inv.Extensions(), inv.Disputes())
 	}
 
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(b.Snapshot()); err != nil {
-		t.Fatal(err)
-	}
-	var s domain.Snapshot
-	if err := gob.NewDecoder(&buf).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	r, err := domain.Restore(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := throughSnapshot(t, b)
 	if want, got := describeInvoices(b), describeInvoices(r); got != want {
 		t.Errorf("restored books differ:\n%s\nwant:\n%s", got, want)
 	}
