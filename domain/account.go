@@ -97,7 +97,8 @@ type invoiceHistory struct {
 	recovered  decimal.Decimal
 }
 
-// noHistory is what an invoice without history reads.
+// noHistory is what an invoice without history reads. Nothing writes it: writes go
+// through write, which gives the invoice a history of its own.
 var noHistory invoiceHistory
 
 // read is the invoice's history, empty when it has none.
