@@ -15,7 +15,8 @@ func (inv *Invoice) IssuedBy(d Date) bool { return inv.Issued <= d }
 
 // WrittenOffBy reports whether the invoice is written off as of d.
 func (inv *Invoice) WrittenOffBy(d Date) bool {
-	return inv.WrittenOff() != nil && inv.WrittenOff().On <= d
+	w := inv.WrittenOff()
+	return w != nil && w.On <= d
 }
 
 // OutstandingAsOf is amount less the money applied effective by d; a written-off
@@ -119,10 +120,11 @@ func (inv *Invoice) RecoveredAsOf(d Date) decimal.Decimal {
 // off), or NoDate if it is not settled by any recorded fact.
 func (inv *Invoice) SettledOn() Date {
 	settled := NoDate
-	if inv.WrittenOff() != nil {
-		settled = inv.WrittenOff().On
+	w := inv.WrittenOff()
+	if w != nil {
+		settled = w.On
 	}
-	if inv.outstanding.sign() != 0 && inv.WrittenOff() == nil {
+	if inv.outstanding.sign() != 0 && w == nil {
 		return NoDate
 	}
 	// The day the effective applications reach the amount.

@@ -55,9 +55,7 @@ func digestString(s string) digest {
 // claimKey is the key of an id within its kind. It goes through eventstore.Token, so a
 // claim of the earlier per-id format (whose subject holds kind and token) has the same
 // key as a log entry for the same id.
-func claimKey(kind, id string) digest { return keyOfToken(kind + "." + eventstore.Token(id)) }
-
-func keyOfToken(kindToken string) digest { return digestString(kindToken) }
+func claimKey(kind, id string) digest { return digestString(kind + "." + eventstore.Token(id)) }
 
 // claimEntry is one entry of the log, as stored: the id, its kind, and the command
 // that claims it ("scope\ncommand id"), or gives it back (Release).
@@ -68,13 +66,25 @@ type claimEntry struct {
 	Release bool   `json:"release,omitempty"`
 }
 
-// claimRequest is one caller's entries; won[i] says whether entry i's id is held by
-// its owner once the request is done (for a release: whether it was given back).
+// claimRequest is one caller's entries, with their digests made once (see keyed);
+// won[i] says whether entry i's id is held by its owner once the request is done (for
+// a release: whether it was given back).
 type claimRequest struct {
 	entries []claimEntry
+	keyed   []keyedEntry
 	won     []bool
 	err     error
 	done    chan struct{}
+}
+
+// keyedEntry is an entry as the in-memory log compares it.
+type keyedEntry struct {
+	key, owner digest
+	release    bool
+}
+
+func keyOf(e claimEntry) keyedEntry {
+	return keyedEntry{key: claimKey(e.Kind, e.ID), owner: digestString(e.Owner), release: e.Release}
 }
 
 func newClaimLog(store Store) *claimLog {
@@ -104,7 +114,10 @@ func (l *claimLog) submit(ctx context.Context, entries []claimEntry) ([]bool, er
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	r := &claimRequest{entries: entries, won: make([]bool, len(entries)), done: make(chan struct{})}
+	r := &claimRequest{entries: entries, keyed: make([]keyedEntry, len(entries)), won: make([]bool, len(entries)), done: make(chan struct{})}
+	for i, e := range entries {
+		r.keyed[i] = keyOf(e)
+	}
 	l.mu.Lock()
 	l.queue = append(l.queue, r)
 	lead := !l.flushing
@@ -159,7 +172,8 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 			return err
 		}
 		l.mu.Lock()
-		changes, expected := l.decideLocked(batch), l.seq
+		changes, keyed := l.decideLocked(batch)
+		expected := l.seq
 		l.mu.Unlock()
 		if len(changes) == 0 {
 			return nil
@@ -175,7 +189,9 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 		case err == nil && !dup:
 			l.mu.Lock()
 			if l.seq == expected { // nothing was folded meanwhile (only a writer folds)
-				l.foldLocked(changes)
+				for _, k := range keyed {
+					l.apply(k)
+				}
 				l.seq = seq
 			}
 			l.mu.Unlock()
@@ -200,50 +216,46 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 }
 
 // decideLocked settles what the log already answers (won or lost) and returns the
-// entries still to be written: claims of free ids (the first in the batch wins) and
-// releases of ids their owner holds.
-func (l *claimLog) decideLocked(batch []*claimRequest) []claimEntry {
-	var changes []claimEntry
+// entries still to be written, as stored and as keyed: claims of free ids (the first
+// in the batch wins) and releases of ids their owner holds.
+func (l *claimLog) decideLocked(batch []*claimRequest) ([]claimEntry, []keyedEntry) {
+	var (
+		changes []claimEntry
+		keyed   []keyedEntry
+	)
 	pending := map[digest]digest{} // claims in this batch not yet in the log
 	for _, r := range batch {
-		for i, e := range r.entries {
-			key, owner := claimKey(e.Kind, e.ID), digestString(e.Owner)
-			held, taken := l.owners[key]
-			if p, ok := pending[key]; ok {
+		for i, k := range r.keyed {
+			held, taken := l.owners[k.key]
+			if p, ok := pending[k.key]; ok {
 				held, taken = p, true
 			}
 			switch {
-			case e.Release:
+			case k.release:
 				r.won[i] = !taken
-				if taken && held == owner {
-					changes = append(changes, e)
+				if taken && held == k.owner {
+					changes, keyed = append(changes, r.entries[i]), append(keyed, k)
 				}
 			case taken:
-				r.won[i] = held == owner
+				r.won[i] = held == k.owner
 			default:
-				pending[key] = owner
-				changes = append(changes, e)
+				pending[k.key] = k.owner
+				changes, keyed = append(changes, r.entries[i]), append(keyed, k)
 			}
 		}
 	}
-	return changes
+	return changes, keyed
 }
 
-// foldLocked applies entries in log order: a claim of a free id takes it, a release by
-// its holder frees it; anything else changes nothing.
-func (l *claimLog) foldLocked(entries []claimEntry) {
-	for _, e := range entries {
-		l.apply(claimKey(e.Kind, e.ID), digestString(e.Owner), e.Release)
-	}
-}
-
-func (l *claimLog) apply(key, owner digest, release bool) {
-	held, taken := l.owners[key]
+// apply folds one entry in log order: a claim of a free id takes it, a release by its
+// holder frees it; anything else changes nothing.
+func (l *claimLog) apply(k keyedEntry) {
+	held, taken := l.owners[k.key]
 	switch {
-	case release && taken && held == owner:
-		delete(l.owners, key)
-	case !release && !taken:
-		l.owners[key] = owner
+	case k.release && taken && held == k.owner:
+		delete(l.owners, k.key)
+	case !k.release && !taken:
+		l.owners[k.key] = k.owner
 	}
 }
 
@@ -266,7 +278,9 @@ func (l *claimLog) catchUp(ctx context.Context) error {
 		if err := json.Unmarshal(m.Data, &entries); err != nil {
 			return fmt.Errorf("claim log: stream sequence %d: %w", m.Seq, err)
 		}
-		l.foldLocked(entries)
+		for _, e := range entries {
+			l.apply(keyOf(e))
+		}
 		l.seq = m.Seq
 	}
 	return nil
@@ -290,13 +304,13 @@ func (l *claimLog) ensureLoaded(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	for _, m := range msgs {
-		kindToken := strings.TrimPrefix(m.Subject, eventstore.LegacyClaimPrefix)
+		key := digestString(strings.TrimPrefix(m.Subject, eventstore.LegacyClaimPrefix))
 		if eventstore.IsLegacyRelease(m.Data) {
 			// A release follows its claim on the same subject: it frees the id.
-			delete(l.owners, keyOfToken(kindToken))
+			delete(l.owners, key)
 			continue
 		}
-		l.apply(keyOfToken(kindToken), digestString(string(m.Data)), false)
+		l.apply(keyedEntry{key: key, owner: digestString(string(m.Data))})
 	}
 	l.loaded = true
 	l.mu.Unlock()
