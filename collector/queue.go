@@ -125,8 +125,8 @@ func OpenQueue(ctx context.Context, js jetstream.JetStream, replicas int) (*Queu
 		if err != nil {
 			return nil, fmt.Errorf("collector: %w", err)
 		}
-		if _, err := js.CreateOrUpdateStream(ctx, st.config(r)); err != nil {
-			return nil, fmt.Errorf("collector: create or update stream %s: %w", st.name, err)
+		if _, err := eventstore.EnsureStream(ctx, js, st.config(r)); err != nil {
+			return nil, fmt.Errorf("collector: %w", err)
 		}
 	}
 	return &Queue{js: js}, nil

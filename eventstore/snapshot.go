@@ -27,27 +27,32 @@ func (s *Store) Snapshots(ctx context.Context, replicas int) (*Snapshots, error)
 	if replicas < 0 {
 		return nil, fmt.Errorf("eventstore: snapshot store: invalid replicas %d", replicas)
 	}
-	existing := 0
-	if replicas == 0 {
-		obj, err := s.js.ObjectStore(ctx, SnapshotBucket)
-		switch {
-		case errors.Is(err, jetstream.ErrBucketNotFound):
-		case err != nil:
-			return nil, fmt.Errorf("eventstore: snapshot store: %w", err)
-		default:
-			st, err := obj.Status(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("eventstore: snapshot store status: %w", err)
-			}
-			existing = st.Replicas()
-		}
-	}
-	obj, err := s.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+	want := jetstream.ObjectStoreConfig{
 		Bucket:      SnapshotBucket,
 		Description: "arkeep projection snapshots (a cache: rebuilt from the AR stream when absent)",
 		Storage:     jetstream.FileStorage,
-		Replicas:    pickReplicas(replicas, existing, s.stream.CachedInfo().Config.Replicas),
-	})
+	}
+	existing := 0
+	obj, err := s.js.ObjectStore(ctx, SnapshotBucket)
+	switch {
+	case errors.Is(err, jetstream.ErrBucketNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("eventstore: snapshot store: %w", err)
+	default:
+		st, err := obj.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("eventstore: snapshot store status: %w", err)
+		}
+		existing = st.Replicas()
+		// Leave a store that already has its settings alone, for the reason
+		// EnsureStream gives.
+		if st.Description() == want.Description && st.Storage() == want.Storage &&
+			existing == pickReplicas(replicas, existing, 1) {
+			return &Snapshots{obj: obj}, nil
+		}
+	}
+	want.Replicas = pickReplicas(replicas, existing, s.stream.CachedInfo().Config.Replicas)
+	obj, err = s.js.CreateOrUpdateObjectStore(ctx, want)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: snapshot store: %w", err)
 	}

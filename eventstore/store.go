@@ -36,9 +36,9 @@ type Store struct {
 	name   string
 }
 
-// Open creates the stream, or updates it to the expected configuration, and
-// returns a Store bound to it. With Config.Replicas 0 an existing stream keeps its
-// replica count (see StreamReplicas).
+// Open creates the stream, or updates it to the expected configuration (see
+// EnsureStream), and returns a Store bound to it. With Config.Replicas 0 an
+// existing stream keeps its replica count (see StreamReplicas).
 func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if cfg.Stream == "" {
 		cfg.Stream = DefaultStream
@@ -50,9 +50,9 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if cfg.Replicas, err = StreamReplicas(ctx, js, cfg.Stream, cfg.Replicas); err != nil {
 		return nil, err
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, streamConfig(cfg))
+	stream, err := EnsureStream(ctx, js, streamConfig(cfg))
 	if err != nil {
-		return nil, fmt.Errorf("eventstore: create or update stream %q: %w", cfg.Stream, err)
+		return nil, err
 	}
 	return &Store{js: js, stream: stream, name: cfg.Stream}, nil
 }
