@@ -22,8 +22,11 @@ type Replayer interface {
 // recorded up to that instant are folded: the books as they were known then.
 func Fold(ctx context.Context, r Replayer, knownAt time.Time) (*domain.Books, uint64, error) {
 	books := domain.NewBooks()
-	last, err := r.Replay(ctx, 0, func(m eventstore.Msg) error {
-		return ApplyMsg(books, m, knownAt)
+	last, err := replayDecoded(ctx, r, 0, func(_ eventstore.Msg, c *eventcodec.Commit) error {
+		if c != nil {
+			applyCommit(books, c, knownAt)
+		}
+		return nil
 	})
 	return books, last, err
 }
@@ -37,11 +40,17 @@ func ApplyMsg(books *domain.Books, m eventstore.Msg, knownAt time.Time) error {
 	if err != nil {
 		return fmt.Errorf("stream sequence %d: %w", m.Seq, err)
 	}
+	applyCommit(books, &c, knownAt)
+	return nil
+}
+
+// applyCommit folds one decoded commit's commands recorded up to knownAt (all of
+// them for a zero knownAt).
+func applyCommit(books *domain.Books, c *eventcodec.Commit, knownAt time.Time) {
 	for _, cr := range c.Commands {
 		if !knownAt.IsZero() && cr.RecordedAt.After(knownAt) {
 			continue
 		}
 		books.ApplyCommand(c.Account, cr.ID, cr.Hash, cr.Events)
 	}
-	return nil
 }

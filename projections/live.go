@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/eventcodec"
 	"github.com/arkeep/arkeep/eventstore"
 )
 
@@ -36,12 +37,13 @@ func StartLive(ctx context.Context, w Watcher) (*Live, error) {
 // startLive folds the stream after seq into books, then follows it.
 func startLive(ctx context.Context, w Watcher, books *domain.Books, seq uint64, at time.Time, subjects map[string]uint64) (*Live, error) {
 	l := &Live{advanced: make(chan struct{}), changed: make(chan struct{}), subjects: subjects}
-	last, err := w.Replay(ctx, seq, func(m eventstore.Msg) error {
+	last, err := replayDecoded(ctx, w, seq, func(m eventstore.Msg, c *eventcodec.Commit) error {
 		at = m.Time
-		if eventstore.IsCommitSubject(m.Subject) {
+		if c != nil {
 			subjects[m.Subject] = m.Seq
+			applyCommit(books, c, time.Time{})
 		}
-		return ApplyMsg(books, m, time.Time{})
+		return nil
 	})
 	if err != nil {
 		return nil, err
