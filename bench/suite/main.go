@@ -18,6 +18,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -191,8 +192,14 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 		if err != nil {
 			return err
 		}
+		// Read to the end, so the client keeps its connection as a real one would
+		// (an unread body makes the next request dial a new one).
+		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		lat = append(lat, time.Since(t0))
+		if err != nil {
+			return err
+		}
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("API answered %s", resp.Status)
 		}
