@@ -17,6 +17,7 @@ import (
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventcodec"
 	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/decodeahead"
 )
 
 // Store is what the service needs of the event store.
@@ -86,7 +87,12 @@ func (s *Service) Load(ctx context.Context) error {
 	// What the replay delivered is folded: counting it as seen spares the first
 	// CatchUpAll a second replay of the whole stream. On an error it is the last
 	// message folded, so a catch-up takes up from there.
-	last, err := s.store.Replay(ctx, 0, s.foldLocked)
+	last, err := decodeahead.Replay(ctx, s.store, 0, func(m eventstore.Msg, c *eventcodec.Commit) error {
+		if c != nil {
+			s.foldCommitLocked(m.Seq, *c)
+		}
+		return nil
+	})
 	s.seen = max(s.seen, last)
 	if err != nil {
 		return err
@@ -113,12 +119,17 @@ func (s *Service) foldLocked(m eventstore.Msg) error {
 	if !ok {
 		return err
 	}
-	if skipped, held := s.held[c.Account]; held {
-		s.held[c.Account] = max(skipped, m.Seq)
-		return nil
-	}
-	s.applyLocked(m.Seq, c)
+	s.foldCommitLocked(m.Seq, c)
 	return nil
+}
+
+// foldCommitLocked folds a decoded commit, unless its scope is held.
+func (s *Service) foldCommitLocked(seq uint64, c eventcodec.Commit) {
+	if skipped, held := s.held[c.Account]; held {
+		s.held[c.Account] = max(skipped, seq)
+		return
+	}
+	s.applyLocked(seq, c)
 }
 
 // LoadFrom starts the books from a snapshot of them folded up to seq (see

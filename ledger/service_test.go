@@ -1,6 +1,7 @@
 package ledger_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -595,4 +596,44 @@ func TestCloseQuarterTwoServicesAtOnce(t *testing.T) {
 		t.Errorf("%d quarter.closed.v1 events, want 1", n)
 	}
 	checkOneBounty(t, e.st)
+}
+
+// Load decodes commits ahead of the fold: a service loaded from the stream has the
+// books of the one that wrote it, and a commit that does not decode stops the load
+// with an error naming its sequence.
+func TestLoadFoldsWhatWasWrittenAndStopsAtABadCommit(t *testing.T) {
+	e := newEnv(t)
+	svc := e.service(nil)
+	var lines []string
+	for i := range 300 {
+		lines = append(lines,
+			fmt.Sprintf(`{"cmd":"RegisterCustomer","id":"r%d","on":"2026-01-02","customer":"C%d","name":"N","grade":2,"terms_days":30,"collector":"wang"}`, i, i),
+			fmt.Sprintf(`{"cmd":"IssueInvoice","id":"i%d","on":"2026-03-01","invoice":"INV-%d","customer":"C%d","amount":"%d.25","currency":"CNY"}`, i, i, i, 100+i),
+			fmt.Sprintf(`{"cmd":"RecordPayment","id":"p%d","on":"2026-04-01","payment":"PAY-%d","customer":"C%d","amount":"%d.10","currency":"CNY"}`, i, i, i, i))
+	}
+	mustRecordAll(t, svc, lines...)
+	report := func(s *ledger.Service) string {
+		var out []byte
+		s.View(func(b *domain.Books) {
+			var err error
+			out, err = json.Marshal(projections.Ageing(b, domain.MustDate("2026-12-31"), projections.BasisDue, projections.DefaultBuckets()))
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		return string(out)
+	}
+	if got, want := report(e.service(nil)), report(svc); got != want {
+		t.Fatalf("loaded books differ from the writer's:\n got %s\nwant %s", got, want)
+	}
+
+	bad, _, err := e.st.Append(ctxT(t), eventstore.AccountSubject("broken"), "", 0, []byte(`{"v":1,`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRecordAll(t, svc, `{"cmd":"RegisterCustomer","id":"r-after","on":"2026-01-02","customer":"AFTER","name":"N","grade":2,"terms_days":30,"collector":"wang"}`)
+	err = ledger.New(e.st, time.Now).Load(ctxT(t))
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("stream sequence %d", bad)) {
+		t.Fatalf("Load over a bad commit at %d: err = %v", bad, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventcodec"
 	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/decodeahead"
 )
 
 // Replayer is the part of the event store a fold reads.
@@ -22,7 +23,7 @@ type Replayer interface {
 // recorded up to that instant are folded: the books as they were known then.
 func Fold(ctx context.Context, r Replayer, knownAt time.Time) (*domain.Books, uint64, error) {
 	books := domain.NewBooks()
-	last, err := replayDecoded(ctx, r, 0, func(_ eventstore.Msg, c *eventcodec.Commit) error {
+	last, err := decodeahead.Replay(ctx, r, 0, func(_ eventstore.Msg, c *eventcodec.Commit) error {
 		if c != nil {
 			applyCommit(books, c, knownAt)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventcodec"
 	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/decodeahead"
 )
 
 // Watcher is the part of the event store a live projection follows.
@@ -37,7 +38,7 @@ func StartLive(ctx context.Context, w Watcher) (*Live, error) {
 // startLive folds the stream after seq into books, then follows it.
 func startLive(ctx context.Context, w Watcher, books *domain.Books, seq uint64, at time.Time, subjects map[string]uint64) (*Live, error) {
 	l := &Live{advanced: make(chan struct{}), changed: make(chan struct{}), subjects: subjects}
-	last, err := replayDecoded(ctx, w, seq, func(m eventstore.Msg, c *eventcodec.Commit) error {
+	last, err := decodeahead.Replay(ctx, w, seq, func(m eventstore.Msg, c *eventcodec.Commit) error {
 		at = m.Time
 		if c != nil {
 			subjects[m.Subject] = m.Seq

@@ -1,4 +1,7 @@
-package projections
+// Package decodeahead replays the event stream with its commits decoded on several
+// goroutines ahead of the one that folds them, for the folds that read the whole
+// stream: a projection rebuilt from zero and a service's books at start.
+package decodeahead
 
 import (
 	"context"
@@ -16,9 +19,14 @@ import (
 const decodeAheadQueue = 512
 
 // errFoldStopped ends a replay whose fold has already failed.
-var errFoldStopped = errors.New("projections: fold stopped")
+var errFoldStopped = errors.New("decodeahead: fold stopped")
 
-// replayDecoded replays the stream after afterSeq and calls fn with each message and,
+// Replayer is the part of the event store a replay reads.
+type Replayer interface {
+	Replay(ctx context.Context, afterSeq uint64, fn func(eventstore.Msg) error) (uint64, error)
+}
+
+// Replay replays the stream after afterSeq and calls fn with each message and,
 // for commits, the decoded commit (nil for other subjects), in stream order, on one
 // goroutine.
 //
@@ -26,7 +34,7 @@ var errFoldStopped = errors.New("projections: fold stopped")
 // CPU), and unlike applying it needs no order: workers, one per CPU, decode
 // messages as they arrive while fn applies those already decoded. fn's first error
 // stops the replay and is returned.
-func replayDecoded(ctx context.Context, r Replayer, afterSeq uint64, fn func(eventstore.Msg, *eventcodec.Commit) error) (uint64, error) {
+func Replay(ctx context.Context, r Replayer, afterSeq uint64, fn func(eventstore.Msg, *eventcodec.Commit) error) (uint64, error) {
 	type item struct {
 		m     eventstore.Msg
 		c     *eventcodec.Commit
