@@ -20,20 +20,7 @@ func BenchmarkReplay(b *testing.B) { benchStream(b, false) }
 
 func benchStream(b *testing.B, fold bool) {
 	ctx := context.Background()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := startStore(b, false)
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
 	ledgergen.Generate(w, 20000, 200, 1)

@@ -22,20 +22,7 @@ import (
 func TestFoldDecodingAheadEqualsFoldInTurn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := startStore(t, false)
 	// One command per commit (a single worker), so the stream has thousands of
 	// messages and the decoders run far ahead of the fold.
 	svc := ledger.New(st, time.Now)

@@ -47,25 +47,33 @@ func allReports(t *testing.T, b *domain.Books) string {
 	return out.String()
 }
 
+// startStore opens the ledger stream on an embedded server in a temporary directory;
+// both are stopped when the test ends.
+func startStore(tb testing.TB, syncAlways bool) *eventstore.Store {
+	tb.Helper()
+	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), SyncAlways: syncAlways})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, err := eventstore.ConnectEmbedded(srv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st
+}
+
 // A projection started from a snapshot and the rest of the stream reports exactly
 // what a fold from zero reports; an unusable snapshot falls back to zero.
 func TestLiveFromSnapshotEqualsFoldFromZero(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: t.TempDir(), SyncAlways: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := startStore(t, true)
 	snaps, err := st.Snapshots(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
