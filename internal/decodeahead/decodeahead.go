@@ -33,7 +33,11 @@ type Replayer interface {
 // Decoding the JSON is most of a rebuild's work (about four fifths of a fold's
 // CPU), and unlike applying it needs no order: workers, one per CPU, decode
 // messages as they arrive while fn applies those already decoded. fn's first error
-// stops the replay and is returned.
+// (or a commit that does not decode) stops the replay and is returned.
+//
+// Like eventstore.Store.Replay, it returns the last sequence fn accepted, or
+// afterSeq if none: on an error that is where a later catch-up must take up, and the
+// reader may by then have delivered messages beyond it that were never folded.
 func Replay(ctx context.Context, r Replayer, afterSeq uint64, fn func(eventstore.Msg, *eventcodec.Commit) error) (uint64, error) {
 	type item struct {
 		m     eventstore.Msg
@@ -58,10 +62,11 @@ func Replay(ctx context.Context, r Replayer, afterSeq uint64, fn func(eventstore
 		})
 	}
 	var foldErr error
+	folded := afterSeq // the last sequence fn accepted
 	var failed atomic.Bool
-	folded := make(chan struct{})
+	foldDone := make(chan struct{})
 	go func() {
-		defer close(folded)
+		defer close(foldDone)
 		for it := range inOrder {
 			<-it.ready
 			if foldErr != nil {
@@ -73,10 +78,12 @@ func Replay(ctx context.Context, r Replayer, afterSeq uint64, fn func(eventstore
 			}
 			if foldErr != nil {
 				failed.Store(true)
+				continue
 			}
+			folded = it.m.Seq
 		}
 	}()
-	last, err := r.Replay(ctx, afterSeq, func(m eventstore.Msg) error {
+	_, err := r.Replay(ctx, afterSeq, func(m eventstore.Msg) error {
 		if failed.Load() {
 			return errFoldStopped
 		}
@@ -92,9 +99,9 @@ func Replay(ctx context.Context, r Replayer, afterSeq uint64, fn func(eventstore
 	close(todo)
 	close(inOrder)
 	decoders.Wait()
-	<-folded
+	<-foldDone
 	if foldErr != nil {
-		return last, foldErr
+		return folded, foldErr
 	}
-	return last, err
+	return folded, err
 }
