@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -50,16 +51,29 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, want jetstream.St
 // streams set. It lists the fields those configurations use; a field added to a
 // configuration must be added here too, or a change to it alone would not be
 // applied to an existing stream (TestEnsureStreamAppliesChanges changes each one
-// the server lets change).
+// the server lets change). Settings left at zero in want are compared as the
+// server stores them (no limit, one replica, its default duplicate window).
 func sameStreamSettings(have, want jetstream.StreamConfig) bool {
+	limit := func(v int64) int64 {
+		if v == 0 {
+			return -1
+		}
+		return v
+	}
+	if want.Replicas == 0 {
+		want.Replicas = 1
+	}
+	if want.Duplicates == 0 {
+		want.Duplicates = serverDefaultDuplicates
+	}
 	return have.Name == want.Name &&
 		have.Description == want.Description &&
 		slices.Equal(have.Subjects, want.Subjects) &&
 		have.Retention == want.Retention &&
-		have.MaxMsgs == want.MaxMsgs &&
-		have.MaxBytes == want.MaxBytes &&
+		limit(have.MaxMsgs) == limit(want.MaxMsgs) &&
+		limit(have.MaxBytes) == limit(want.MaxBytes) &&
 		have.MaxAge == want.MaxAge &&
-		have.MaxMsgsPerSubject == want.MaxMsgsPerSubject &&
+		limit(have.MaxMsgsPerSubject) == limit(want.MaxMsgsPerSubject) &&
 		have.Discard == want.Discard &&
 		have.DenyDelete == want.DenyDelete &&
 		have.DenyPurge == want.DenyPurge &&
@@ -68,3 +82,7 @@ func sameStreamSettings(have, want jetstream.StreamConfig) bool {
 		have.AllowDirect == want.AllowDirect &&
 		have.Duplicates == want.Duplicates
 }
+
+// serverDefaultDuplicates is the duplicate window nats-server gives a stream that
+// sets none.
+const serverDefaultDuplicates = 2 * time.Minute
