@@ -9,6 +9,7 @@ import (
 
 	"github.com/arkeep/arkeep/bench/ledgergen"
 	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/stacktest"
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
 )
@@ -20,7 +21,7 @@ func BenchmarkReplay(b *testing.B) { benchStream(b, false) }
 
 func benchStream(b *testing.B, fold bool) {
 	ctx := context.Background()
-	st := startStore(b, false)
+	st := stacktest.StartStore(b).Store
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
 	ledgergen.Generate(w, 20000, 200, 1)

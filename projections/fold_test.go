@@ -12,6 +12,7 @@ import (
 	"github.com/arkeep/arkeep/bench/ledgergen"
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/stacktest"
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
 )
@@ -22,7 +23,7 @@ import (
 func TestFoldDecodingAheadEqualsFoldInTurn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	st := startStore(t, false)
+	st := stacktest.StartStore(t).Store
 	// One command per commit (a single worker), so the stream has thousands of
 	// messages and the decoders run far ahead of the fold.
 	svc := ledger.New(st, time.Now)

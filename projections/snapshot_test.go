@@ -11,7 +11,7 @@ import (
 
 	"github.com/arkeep/arkeep/bench/ledgergen"
 	"github.com/arkeep/arkeep/domain"
-	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/stacktest"
 	"github.com/arkeep/arkeep/ledger"
 	"github.com/arkeep/arkeep/projections"
 )
@@ -47,33 +47,12 @@ func allReports(t *testing.T, b *domain.Books) string {
 	return out.String()
 }
 
-// startStore opens the ledger stream on an embedded server in a temporary directory;
-// both are stopped when the test ends.
-func startStore(tb testing.TB, syncAlways bool) *eventstore.Store {
-	tb.Helper()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: tb.TempDir(), SyncAlways: syncAlways})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(nc.Close)
-	st, err := eventstore.Open(context.Background(), nc, eventstore.Config{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return st
-}
-
 // A projection started from a snapshot and the rest of the stream reports exactly
 // what a fold from zero reports; an unusable snapshot falls back to zero.
 func TestLiveFromSnapshotEqualsFoldFromZero(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	st := startStore(t, true)
+	st := stacktest.StartStore(t).Store
 	snaps, err := st.Snapshots(ctx, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/arkeep/arkeep/eventcodec"
 	"github.com/arkeep/arkeep/eventstore"
 	"github.com/arkeep/arkeep/internal/decodeahead"
+	"github.com/arkeep/arkeep/internal/stacktest"
 )
 
 // Commits reach fn decoded and in stream order, other subjects undecoded; a commit
@@ -19,20 +20,7 @@ import (
 func TestReplayInOrderAndStopsAtABadCommit(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{StoreDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
-	nc, err := eventstore.ConnectEmbedded(srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	st, err := eventstore.Open(ctx, nc, eventstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := stacktest.StartStore(t).Store
 	appendCommit := func(account string, data []byte) uint64 {
 		t.Helper()
 		seq, _, err := st.Append(ctx, eventstore.AccountSubject(account), "", 0, data)
