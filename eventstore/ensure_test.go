@@ -1,12 +1,12 @@
 package eventstore
 
 import (
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/arkeep/arkeep/internal/natstest"
 )
 
 // Opening a stream that already has its settings sends no update: the server
@@ -14,15 +14,7 @@ import (
 // made here may be announced.
 func TestEnsureStreamLeavesSettledStreamAlone(t *testing.T) {
 	env := newEnv(t)
-	var updates atomic.Int32
-	sub, err := env.nc.Subscribe("$JS.EVENT.ADVISORY.STREAM.UPDATED."+DefaultStream, func(*nats.Msg) { updates.Add(1) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Unsubscribe()
-	if err := env.nc.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	updates := natstest.WatchStreamUpdates(t, env.nc, DefaultStream)
 	for range 3 {
 		if _, err := Open(testCtx(t), env.nc, Config{}); err != nil {
 			t.Fatalf("re-Open: %v", err)
@@ -33,13 +25,7 @@ func TestEnsureStreamLeavesSettledStreamAlone(t *testing.T) {
 	if _, err := EnsureStream(testCtx(t), env.store.js, want); err != nil {
 		t.Fatalf("EnsureStream with a new description: %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for updates.Load() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	// Advisories of earlier updates would have been sent before this one's.
-	time.Sleep(200 * time.Millisecond)
-	if n := updates.Load(); n != 1 {
+	if n := updates.Count(); n != 1 {
 		t.Fatalf("%d stream updates announced, want 1 (the description change only)", n)
 	}
 }
