@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/arkeep/arkeep/eventstore"
 )
@@ -206,9 +204,7 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 			if err := l.catchUp(ctx); err != nil {
 				return err
 			}
-			if attempt > 1 {
-				time.Sleep(time.Duration(rand.Int64N(int64(attempt) * int64(time.Millisecond))))
-			}
+			backOff(attempt)
 		default:
 			return fmt.Errorf("claim log: %w", err)
 		}
