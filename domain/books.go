@@ -15,6 +15,7 @@ type Books struct {
 	payments  map[string]*Account
 	credits   map[string]*Account
 	index     invoiceIndex
+	slots     int32 // slots handed out (Account.Slot)
 }
 
 // NewBooks returns empty books.
@@ -35,10 +36,21 @@ func (b *Books) Account(id string) *Account {
 	a := b.accounts[id]
 	if a == nil {
 		a = NewAccount(id)
-		b.accounts[id] = a
+		b.adopt(a)
 	}
 	return a
 }
+
+// adopt makes a the books' account of its customer and gives it the next slot.
+func (b *Books) adopt(a *Account) {
+	a.slot = b.slots
+	b.slots++
+	b.accounts[a.id] = a
+}
+
+// Slots is one more than the highest Account.Slot handed out: the length of an array
+// indexed by slot.
+func (b *Books) Slots() int { return int(b.slots) }
 
 // Existing returns a registered account, if any.
 func (b *Books) Existing(id string) (*Account, bool) {

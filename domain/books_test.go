@@ -224,3 +224,36 @@ func TestInvoicesThroughSnapshot(t *testing.T) {
 		t.Errorf("restored books differ:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// Every account of the books, made by a command, after a drop or by a restore, has a
+// slot of its own below Slots, and its invoices report it: the reports sum into
+// arrays indexed by it.
+func TestAccountSlotsAreDistinct(t *testing.T) {
+	b := domain.NewBooks()
+	dropFixture(b, "C1", "a", "I1", "I2")
+	dropFixture(b, "C2", "a", "I3")
+	b.Drop("C1")
+	dropFixture(b, "C1", "b", "I1")
+	dropFixture(b, "C3", "a", "I4")
+	for name, books := range map[string]*domain.Books{"books": b, "restored": throughSnapshot(t, b)} {
+		seen := map[int]string{}
+		for _, a := range books.Accounts() {
+			s := a.Slot()
+			if s < 0 || s >= books.Slots() {
+				t.Fatalf("%s: %s has slot %d, want below %d", name, a.ID(), s, books.Slots())
+			}
+			if other, ok := seen[s]; ok {
+				t.Fatalf("%s: %s and %s share slot %d", name, a.ID(), other, s)
+			}
+			seen[s] = a.ID()
+			for _, inv := range a.Invoices() {
+				if inv.AccountSlot() != s {
+					t.Fatalf("%s: invoice %s says slot %d, its account has %d", name, inv.ID, inv.AccountSlot(), s)
+				}
+			}
+		}
+		if len(seen) != 3 {
+			t.Fatalf("%s: %d accounts, want 3", name, len(seen))
+		}
+	}
+}

@@ -230,7 +230,7 @@ func Restore(s Snapshot) (*Books, error) {
 		for _, r := range as.Reminders {
 			a.reminders[r.Step] = r
 		}
-		b.accounts[as.ID] = a
+		b.adopt(a)
 	}
 	return b, nil
 }

@@ -40,12 +40,17 @@ func (m *money) addUnits(v int64, c domain.Currency) {
 
 // addMinor adds v unless the int64 would overflow.
 func (m *money) addMinor(v int64) bool {
-	s := m.minor + v
-	if (v > 0 && s < m.minor) || (v < 0 && s > m.minor) {
-		return false
+	s, ok := addInt64(m.minor, v)
+	if ok {
+		m.minor = s
 	}
-	m.minor = s
-	return true
+	return ok
+}
+
+// addInt64 is a+v, and false when that overflows an int64.
+func addInt64(a, v int64) (int64, bool) {
+	s := a + v
+	return s, !((v > 0 && s < a) || (v < 0 && s > a))
 }
 
 func (m *money) addRest(d decimal.Decimal) {
@@ -82,6 +87,14 @@ func (m money) isZero(c domain.Currency) bool {
 func (m money) format(c domain.Currency) string {
 	if !m.hasRest {
 		return formatMinor(m.minor, c.Digits())
+	}
+	return domain.FormatMoney(m.value(c), c)
+}
+
+// text is format, cut from t.
+func (m money) text(t *texts, c domain.Currency) string {
+	if !m.hasRest {
+		return t.minor(m.minor, c.Digits())
 	}
 	return domain.FormatMoney(m.value(c), c)
 }

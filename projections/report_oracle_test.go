@@ -125,6 +125,30 @@ func TestReportsSplitOverCPUs(t *testing.T) {
 	assertSameJSON(t, "baddebt", BadDebt(books, d), referenceBadDebt(books, d))
 }
 
+// TestAgeingSumsPastInt64 gives one customer enough of the largest amounts that still
+// have an int64 minor-unit form for one bucket's sum to pass int64 cents within a part
+// of the scan: the sum goes on exactly.
+func TestAgeingSumsPastInt64(t *testing.T) {
+	b := domain.NewBooks()
+	cny := domain.MustCurrency("CNY")
+	on := domain.MustDate("2026-01-05")
+	b.ApplyCommand("C1", "reg", "h", []domain.Event{domain.CustomerRegistered{On: on, Customer: "C1", Name: "C1", Grade: 1, TermsDays: 30, Collector: "col"}})
+	most := decimal.RequireFromString("9999999999999.99") // 15 digits: the largest with a minor-unit form
+	if _, ok := domain.MinorUnits(most, cny); !ok {
+		t.Fatal("the amount has no minor-unit form: the test would not reach the int64 sums")
+	}
+	for i := range 20000 { // 10,000 a part at most: over 9.2e18 cents in either part
+		b.ApplyCommand("C1", fmt.Sprint("i", i), "h", []domain.Event{domain.InvoiceIssued{On: on, Invoice: fmt.Sprintf("INV%05d", i),
+			Amount: most, Currency: cny, Due: on.AddDays(30)}})
+	}
+	d := domain.MustDate("2026-03-01")
+	got := Ageing(b, d, BasisDue, DefaultBuckets())
+	assertSameJSON(t, "ageing", got, referenceAgeing(b, d, BasisDue, DefaultBuckets()))
+	if total := got.Currencies[0].Totals.Total; total != "199999999999999800.00" {
+		t.Fatalf("total %s", total)
+	}
+}
+
 func assertSameJSON(t *testing.T, what string, got, want any) {
 	t.Helper()
 	g, _ := json.Marshal(got)
