@@ -239,19 +239,23 @@ func inParts[T any](n int, fn func(lo, hi int) T) []T {
 		parts = min(runtime.GOMAXPROCS(0), n/2048)
 	}
 	out := make([]T, parts)
+	inEach(parts, func(p int) { out[p] = fn(n*p/parts, n*(p+1)/parts) })
+	return out
+}
+
+// inEach runs fn(0) to fn(k-1) at once, the last on the caller's goroutine, and
+// returns when all have.
+func inEach(k int, fn func(p int)) {
 	var wg sync.WaitGroup
-	for p := 0; p < parts; p++ {
-		lo, hi := n*p/parts, n*(p+1)/parts
-		if p == parts-1 {
-			out[p] = fn(lo, hi)
-			continue
-		}
+	for p := 0; p < k-1; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[p] = fn(lo, hi)
+			fn(p)
 		}()
 	}
+	if k > 0 {
+		fn(k - 1)
+	}
 	wg.Wait()
-	return out
 }
