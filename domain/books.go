@@ -27,7 +27,6 @@ func NewBooks() *Books {
 		violation: map[string]*Account{},
 		payments:  map[string]*Account{},
 		credits:   map[string]*Account{},
-		index:     invoiceIndex{rebuild: true},
 	}
 }
 

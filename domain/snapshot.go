@@ -232,5 +232,6 @@ func Restore(s Snapshot) (*Books, error) {
 		}
 		b.adopt(a)
 	}
+	b.index.rebuild = true // the invoices were not noted as they were recorded
 	return b, nil
 }

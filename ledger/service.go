@@ -93,7 +93,9 @@ type Service struct {
 
 // New returns a service over a store. Call Load before Execute.
 func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now, books: domain.NewBooks(), seqs: map[string]uint64{}, held: map[string]uint64{},
+	books := domain.NewBooks()
+	books.SkipInvoiceIndex() // the service decides commands; reports run on the projection
+	return &Service{store: store, now: now, books: books, seqs: map[string]uint64{}, held: map[string]uint64{},
 		claims: newClaimLog(store)}
 }
 

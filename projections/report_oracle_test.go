@@ -207,34 +207,41 @@ func TestMoneyKeepsWhatDoesNotFitInt64(t *testing.T) {
 }
 
 func TestInvoicesByIDFollowsTheBooks(t *testing.T) {
-	books, _ := randomBooks(t, 5, 2000)
-	check := func(when string) {
-		t.Helper()
-		var want []string
-		for _, a := range books.Accounts() {
-			for _, inv := range a.Invoices() {
-				want = append(want, inv.ID)
+	// New books note each invoice as it is recorded; books told to skip that (the
+	// ledger service's) sort them all on the first call.
+	for _, skip := range []bool{false, true} {
+		books, _ := randomBooks(t, 5, 2000)
+		if skip {
+			books.SkipInvoiceIndex()
+		}
+		check := func(when string) {
+			t.Helper()
+			var want []string
+			for _, a := range books.Accounts() {
+				for _, inv := range a.Invoices() {
+					want = append(want, inv.ID)
+				}
+			}
+			sort.Strings(want)
+			var got []string
+			for _, inv := range books.InvoicesByID() {
+				got = append(got, inv.ID)
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("skip %v, %s: index has %d invoices, books %d, or the order differs", skip, when, len(got), len(want))
 			}
 		}
-		sort.Strings(want)
-		var got []string
-		for _, inv := range books.InvoicesByID() {
-			got = append(got, inv.ID)
+		check("built")
+		cny := domain.MustCurrency("CNY")
+		for i := 0; i < 50; i++ { // merged in after the first build
+			id := fmt.Sprintf("INV-%05d-new", (i*7919)%100000)
+			books.ApplyCommand("C000", "late"+id, "h", []domain.Event{domain.InvoiceIssued{On: domain.MustDate("2027-01-01"), Invoice: id,
+				Amount: decimal.New(100, 0), Currency: cny, Due: domain.MustDate("2027-02-01")}})
 		}
-		if strings.Join(got, ",") != strings.Join(want, ",") {
-			t.Fatalf("%s: index has %d invoices, books %d, or the order differs", when, len(got), len(want))
-		}
+		check("after new invoices")
+		books.Drop("C001")
+		check("after a dropped account")
 	}
-	check("built")
-	cny := domain.MustCurrency("CNY")
-	for i := 0; i < 50; i++ { // merged in after the first build
-		id := fmt.Sprintf("INV-%05d-new", (i*7919)%100000)
-		books.ApplyCommand("C000", "late"+id, "h", []domain.Event{domain.InvoiceIssued{On: domain.MustDate("2027-01-01"), Invoice: id,
-			Amount: decimal.New(100, 0), Currency: cny, Due: domain.MustDate("2027-02-01")}})
-	}
-	check("after new invoices")
-	books.Drop("C001")
-	check("after a dropped account")
 }
 
 // referenceAgeing is the ageing report computed from its definition, invoice by
