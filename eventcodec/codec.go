@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arkeep/arkeep/domain"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // FormatVersion is the version of the commit envelope written by EncodeCommit ("v").
@@ -127,11 +128,20 @@ func EncodeCommit(c Commit) ([]byte, error) {
 	return json.Marshal(&w)
 }
 
+// unmarshal decodes stored commits and their events. It is the encoding/json
+// emulation of the encoding/json v2 prototype (github.com/go-json-experiment/json/v1,
+// already in the module graph through chromedp), documented as semantically
+// identical to encoding/json's Unmarshal and twice as fast on commits
+// (BenchmarkDecodeCommit: 182-207 µs -> 85-108 µs a commit); decoding was four fifths
+// of a rebuild's CPU. FuzzDecodeCommitAsEncodingJSON holds the two to the same
+// results. A variable only so that the test can decode with encoding/json as well.
+var unmarshal = jsonv1.Unmarshal
+
 // DecodeCommit reads a commit written by EncodeCommit (any version this build knows,
 // with old event types upcast to current ones).
 func DecodeCommit(data []byte) (Commit, error) {
 	var w decodeCommit
-	if err := json.Unmarshal(data, &w); err != nil {
+	if err := unmarshal(data, &w); err != nil {
 		return Commit{}, fmt.Errorf("eventcodec: commit: %w", err)
 	}
 	if w.V != FormatVersion {
@@ -179,7 +189,7 @@ func EncodeEvent(e domain.Event) (json.RawMessage, error) {
 // DecodeEvent reads one event envelope written by EncodeEvent.
 func DecodeEvent(raw json.RawMessage) (domain.Event, error) {
 	var env decodeEnvelope
-	if err := json.Unmarshal(raw, &env); err != nil {
+	if err := unmarshal(raw, &env); err != nil {
 		return nil, fmt.Errorf("eventcodec: event: %w", err)
 	}
 	e, err := decodeEvent(env.Type, env.On, env.Data)

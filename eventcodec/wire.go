@@ -1,7 +1,6 @@
 package eventcodec
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -354,7 +353,7 @@ func decodeAs[W any, P interface {
 	wireEvent
 }](typ string, on domain.Date, data []byte) (domain.Event, error) {
 	var w W
-	if err := json.Unmarshal(data, P(&w)); err != nil {
+	if err := unmarshal(data, P(&w)); err != nil {
 		return nil, fmt.Errorf("%s: data: %w", typ, err)
 	}
 	return P(&w).event(on)
