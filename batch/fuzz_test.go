@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/arkeep/arkeep/domain"
@@ -45,7 +47,8 @@ func FuzzParseCommand(f *testing.F) {
 }
 
 // FuzzDecodeObject holds decodeObject's token walk to json.Valid: a line it accepts is
-// valid JSON, so no second scan is needed.
+// valid JSON, so no second scan is needed. It also holds the fast reader to the
+// careful one: a line the fast reader accepts reads as the same object both ways.
 func FuzzDecodeObject(f *testing.F) {
 	for _, tc := range validLines {
 		f.Add([]byte(tc.line))
@@ -57,12 +60,29 @@ func FuzzDecodeObject(f *testing.F) {
 		`{"a":"\u12"}`, "{\"a\":\"\x01\"}", `{"a":1}}`, `{"a":1}{`, `{"a":1}x`, `{"a":1`,
 		`{"a":"b}`, `{'a':1}`, `{a:1}`, `{"a":NaN}`, `{"a":+1}`, `{"a":[}`, `{"a":]}`,
 		"{\"a\":1}\u00a0", "\u00a0{\"a\":1}", "{\"a\":\f1}", `{"a":1}//`, `{"a":"\ud800"}`,
+		// where the fast and the careful reader could differ
+		`{"a":-0,"b":1E5,"c":1e+5,"d":-1.250e-3,"e":123456789012345678901234567890}`,
+		`{"a":"\u00e9\ud83d\ude00\/\"\\\b\f\n\r\t","b":"é😀"}`, `{"a":"\udc00x"}`,
+		`{"a":1,"\u0061":2}`, `{"":1}`, `{"a":{"":1}}`, `{"a":[true,false,null,{},[]]}`,
+		`{"a":` + strings.Repeat("[", 15) + strings.Repeat("]", 15) + `}`,
+		`{"a":` + strings.Repeat("[", 16) + strings.Repeat("]", 16) + `}`,
+		`{"a":null,"b":{"c":null}}`, "{\"a\":1,\t\"b\" : [ 1 , 2 ]\r\n}",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		if _, err := decodeObject(line); err == nil && !json.Valid(bytes.TrimSpace(line)) {
 			t.Fatalf("decodeObject accepted %q, which is not valid JSON", line)
+		}
+		trimmed := bytes.TrimSpace(line)
+		if fast, ok := decodeObjectFast(trimmed); ok {
+			careful, err := decodeObjectCarefully(trimmed)
+			if err != nil {
+				t.Fatalf("the fast reader accepted %q, the careful one refuses it: %v", line, err)
+			}
+			if !reflect.DeepEqual(fast, careful) {
+				t.Fatalf("%q reads as %#v fast, %#v carefully", line, fast, careful)
+			}
 		}
 	})
 }
