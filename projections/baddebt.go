@@ -51,7 +51,7 @@ type BadDebtTotals struct {
 type badDebtSums struct {
 	cur                          domain.Currency
 	doubtful, written, recovered money
-	doubtful1                    []doubtful // the first pass's doubtful invoices
+	found                        []doubtful // the doubtful invoices of the first pass
 	doubtfulRows                 []DoubtfulRow
 	writtenRows                  []WrittenOffRow
 }
@@ -59,7 +59,7 @@ type badDebtSums struct {
 // doubtful is a doubtful invoice as the first pass of BadDebt finds it: sixteen bytes
 // and no pointer, so that a million of them cost the collector nothing.
 type doubtful struct {
-	inv   int32       // index in the id-ordered invoices
+	inv   int32       // index in the id-ordered invoices (books hold far fewer than 2³¹)
 	due   domain.Date // effective due date
 	minor int64       // outstanding, unless badDebtPart.exact has it
 }
@@ -133,10 +133,10 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 				}
 				p.exact[int32(i)] = out.exact
 			}
-			if s.doubtful1 == nil {
-				s.doubtful1 = make([]doubtful, 0, (hi-i)/2) // a large register is mostly doubtful
+			if s.found == nil {
+				s.found = make([]doubtful, 0, (hi-i)/2) // a large register is mostly doubtful
 			}
-			s.doubtful1 = append(s.doubtful1, doubtful{inv: int32(i), due: due, minor: out.minor})
+			s.found = append(s.found, doubtful{inv: int32(i), due: due, minor: out.minor})
 		}
 		return p
 	})
@@ -158,7 +158,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 			s.recovered.addMoney(p.recovered, s.cur)
 			s.writtenRows = append(s.writtenRows, p.writtenRows...)
 			offset[i][code] = counts[code]
-			counts[code] += len(p.doubtful1)
+			counts[code] += len(p.found)
 		}
 	}
 	for code, s := range per {
@@ -168,7 +168,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 		part := parts[i]
 		for code, p := range part.per {
 			rows := per[code].doubtfulRows[offset[i][code]:]
-			for j, d := range p.doubtful1 {
+			for j, d := range p.found {
 				inv := invoices[d.inv]
 				due := part.dates.get(d.due)
 				text := ""
