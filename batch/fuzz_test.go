@@ -86,3 +86,41 @@ func FuzzDecodeObject(f *testing.F) {
 		}
 	})
 }
+
+// quotedByEncodingJSON is a string as the content hash quoted it before appendQuoted:
+// through an Encoder with HTML escaping off.
+func quotedByEncodingJSON(s string) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// FuzzQuoteAsEncodingJSON holds the content hash's string quoting to encoding/json's,
+// byte for byte: hashes recorded with commands must not change.
+func FuzzQuoteAsEncodingJSON(f *testing.F) {
+	for _, s := range []string{"", "plain C001", `"\`, "\b\f\n\r\t\x00\x01\x1f\x7f", "<>&",
+		"\u2028\u2029", "\xff\xfe", "é😀", "a\xc3", "\xed\xa0\x80", "\ufffd", "tab\there"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := appendQuoted(nil, s), quotedByEncodingJSON(s); !bytes.Equal(got, want) {
+			t.Fatalf("%q quoted as %s, encoding/json quotes it %s", s, got, want)
+		}
+	})
+}
+
+// A command's content hash is recorded with it and compared on every re-import, so
+// it must never change: this one was computed before the hash had its own quoting.
+func TestContentHashIsPinned(t *testing.T) {
+	line := "{\"cmd\":\"RegisterCustomer\",\"id\":\"c1\\u0001\\b\",\"on\":\"2026-01-05\",\"customer\":\"C\\u2028<&>\\\"\\\\\"," +
+		"\"name\":\"Ac\\u00e9me \\ud83d\\ude00 \\t\\n\",\"grade\":2,\"terms_days\":30,\"collector\":\"w\\u007f\",\"email\":null}"
+	_, hash, err := ParseCommand([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "aaa0559c6c9c3a871eca3d115c36fe1c4ba34ef94951f641e752955b78ef968d"; hash != want {
+		t.Fatalf("content hash %s, recorded hashes have %s", hash, want)
+	}
+}
