@@ -250,11 +250,11 @@ func compute(b *domain.Books, p *domain.Policy, day domain.Date, bk projections.
 	}
 
 	// Bad-debt register: doubtful outstanding, written off by the day.
-	for _, cur := range projections.BadDebt(b, day).Currencies {
+	for _, cur := range projections.BadDebtSummaries(b, day) {
 		curSet[cur.Currency] = true
 		s.doubtful[cur.Currency] = s.parse(cur.Totals.Doubtful)
 		s.writtenOff[cur.Currency] = s.parse(cur.Totals.WrittenOff)
-		s.doubtfulCount += len(cur.Doubtful)
+		s.doubtfulCount += cur.Doubtful
 	}
 
 	collectors := map[string]bool{}

@@ -51,6 +51,7 @@ type BadDebtTotals struct {
 type badDebtSums struct {
 	cur                          domain.Currency
 	doubtful, written, recovered money
+	nDoubtful, nWritten          int
 	found                        []doubtful // the doubtful invoices of the first pass
 	doubtfulRows                 []DoubtfulRow
 	writtenRows                  []WrittenOffRow
@@ -87,58 +88,7 @@ type badDebtPart struct {
 func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 	invoices := books.InvoicesByID()
 	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
-		p := &badDebtPart{per: map[string]*badDebtSums{}}
-		var last *badDebtSums // the invoice before's currency: most ledgers have one
-		get := func(c domain.Currency) *badDebtSums {
-			if last != nil && last.cur == c {
-				return last
-			}
-			s := p.per[c.Code()]
-			if s == nil {
-				s = &badDebtSums{cur: c, writtenRows: []WrittenOffRow{}}
-				p.per[c.Code()] = s
-			}
-			last = s
-			return s
-		}
-		for i := lo; i < hi; i++ {
-			inv := invoices[i]
-			if !inv.IssuedBy(asOf) {
-				continue
-			}
-			if inv.WrittenOffBy(asOf) {
-				s := get(inv.Currency)
-				w := inv.WrittenOff()
-				rec := inv.RecoveredAsOf(asOf)
-				s.written.add(w.Amount, inv.Currency)
-				s.recovered.add(rec, inv.Currency)
-				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer(), On: w.On.String(),
-					Amount: domain.FormatMoney(w.Amount, inv.Currency), Reason: w.Reason.String(),
-					Recovered: domain.FormatMoney(rec, inv.Currency)})
-				continue
-			}
-			out := owedAsOf(inv, asOf)
-			if !out.positive() {
-				continue
-			}
-			due := inv.DueAsOf(asOf)
-			if asOf < p.dates.get(due).doubtfulSince { // the six-month rule, as domain.Invoice.DoubtfulOn
-				continue
-			}
-			s := get(inv.Currency)
-			out.addTo(&s.doubtful, inv.Currency)
-			if !out.fast {
-				if p.exact == nil {
-					p.exact = map[int32]decimal.Decimal{}
-				}
-				p.exact[int32(i)] = out.exact
-			}
-			if s.found == nil {
-				s.found = make([]doubtful, 0, (hi-i)/2) // a large register is mostly doubtful
-			}
-			s.found = append(s.found, doubtful{inv: int32(i), due: due, minor: out.minor})
-		}
-		return p
+		return scanBadDebt(invoices, lo, hi, asOf, true)
 	})
 
 	// Join the sums in part order and give each part its place in its currencies' rows.
@@ -153,10 +103,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 				s = &badDebtSums{cur: p.cur, writtenRows: []WrittenOffRow{}}
 				per[code] = s
 			}
-			s.doubtful.addMoney(p.doubtful, s.cur)
-			s.written.addMoney(p.written, s.cur)
-			s.recovered.addMoney(p.recovered, s.cur)
-			s.writtenRows = append(s.writtenRows, p.writtenRows...)
+			s.join(p)
 			offset[i][code] = counts[code]
 			counts[code] += len(p.found)
 		}
@@ -185,8 +132,121 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
 		rep.Currencies = append(rep.Currencies, BadDebtCurrency{Currency: code, Doubtful: s.doubtfulRows,
-			WrittenOff: s.writtenRows, Totals: BadDebtTotals{Doubtful: s.doubtful.format(s.cur),
-				WrittenOff: s.written.format(s.cur), Recovered: s.recovered.format(s.cur)}})
+			WrittenOff: s.writtenRows, Totals: s.totals()})
 	}
 	return rep
+}
+
+// scanBadDebt is the first pass of the register over invoices[lo:hi]: the sums and
+// counts per currency and, with rows, the write-off rows and the doubtful records.
+func scanBadDebt(invoices []*domain.Invoice, lo, hi int, asOf domain.Date, rows bool) *badDebtPart {
+	p := &badDebtPart{per: map[string]*badDebtSums{}}
+	var last *badDebtSums // the invoice before's currency: most ledgers have one
+	get := func(c domain.Currency) *badDebtSums {
+		if last != nil && last.cur == c {
+			return last
+		}
+		s := p.per[c.Code()]
+		if s == nil {
+			s = &badDebtSums{cur: c, writtenRows: []WrittenOffRow{}}
+			p.per[c.Code()] = s
+		}
+		last = s
+		return s
+	}
+	for i := lo; i < hi; i++ {
+		inv := invoices[i]
+		if !inv.IssuedBy(asOf) {
+			continue
+		}
+		if inv.WrittenOffBy(asOf) {
+			s := get(inv.Currency)
+			w := inv.WrittenOff()
+			rec := inv.RecoveredAsOf(asOf)
+			s.written.add(w.Amount, inv.Currency)
+			s.recovered.add(rec, inv.Currency)
+			s.nWritten++
+			if rows {
+				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer(), On: w.On.String(),
+					Amount: domain.FormatMoney(w.Amount, inv.Currency), Reason: w.Reason.String(),
+					Recovered: domain.FormatMoney(rec, inv.Currency)})
+			}
+			continue
+		}
+		out := owedAsOf(inv, asOf)
+		if !out.positive() {
+			continue
+		}
+		due := inv.DueAsOf(asOf)
+		if asOf < p.dates.get(due).doubtfulSince { // the six-month rule, as domain.Invoice.DoubtfulOn
+			continue
+		}
+		s := get(inv.Currency)
+		out.addTo(&s.doubtful, inv.Currency)
+		s.nDoubtful++
+		if !rows {
+			continue
+		}
+		if !out.fast {
+			if p.exact == nil {
+				p.exact = map[int32]decimal.Decimal{}
+			}
+			p.exact[int32(i)] = out.exact
+		}
+		if s.found == nil {
+			s.found = make([]doubtful, 0, (hi-i)/2) // a large register is mostly doubtful
+		}
+		s.found = append(s.found, doubtful{inv: int32(i), due: due, minor: out.minor})
+	}
+	return p
+}
+
+// BadDebtSummary is one currency of the bad-debt register without its rows: its
+// totals and how many doubtful and written-off rows it has.
+type BadDebtSummary struct {
+	Currency             string
+	Doubtful, WrittenOff int
+	Totals               BadDebtTotals
+}
+
+// BadDebtSummaries are BadDebt's totals and row counts per currency, in currency
+// order, without making a row: the metrics read them on every scrape, and a register
+// of a million doubtful invoices is a hundred megabytes of rows.
+func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
+	invoices := books.InvoicesByID()
+	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
+		return scanBadDebt(invoices, lo, hi, asOf, false)
+	})
+	per := map[string]*badDebtSums{}
+	for _, part := range parts {
+		for code, p := range part.per {
+			s := per[code]
+			if s == nil {
+				s = &badDebtSums{cur: p.cur}
+				per[code] = s
+			}
+			s.join(p)
+		}
+	}
+	out := []BadDebtSummary{}
+	for _, code := range slices.Sorted(maps.Keys(per)) {
+		s := per[code]
+		out = append(out, BadDebtSummary{Currency: code, Doubtful: s.nDoubtful, WrittenOff: s.nWritten, Totals: s.totals()})
+	}
+	return out
+}
+
+// join adds a later part's sums, counts and write-off rows to s.
+func (s *badDebtSums) join(p *badDebtSums) {
+	s.doubtful.addMoney(p.doubtful, s.cur)
+	s.written.addMoney(p.written, s.cur)
+	s.recovered.addMoney(p.recovered, s.cur)
+	s.nDoubtful += p.nDoubtful
+	s.nWritten += p.nWritten
+	s.writtenRows = append(s.writtenRows, p.writtenRows...)
+}
+
+// totals are the currency's totals as the report prints them.
+func (s *badDebtSums) totals() BadDebtTotals {
+	return BadDebtTotals{Doubtful: s.doubtful.format(s.cur), WrittenOff: s.written.format(s.cur), Recovered: s.recovered.format(s.cur)}
 }

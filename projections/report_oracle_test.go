@@ -125,6 +125,28 @@ func TestReportsSplitOverCPUs(t *testing.T) {
 	assertSameJSON(t, "baddebt", BadDebt(books, d), referenceBadDebt(books, d))
 }
 
+// TestBadDebtSummariesAreTheRegisters: the metrics' summaries (no rows) give each
+// currency's totals and row counts as the full register does, on books small enough
+// for one part and large enough to be split over the CPUs.
+func TestBadDebtSummariesAreTheRegisters(t *testing.T) {
+	for _, tc := range []struct {
+		seed          uint64
+		commands, nth int // every nth date is checked
+	}{{1, 2000, 1}, {9, 20000, 10}} {
+		books, dates := randomBooks(t, tc.seed, tc.commands)
+		for i, d := range dates {
+			if i%tc.nth != 0 {
+				continue
+			}
+			var want []BadDebtSummary
+			for _, c := range BadDebt(books, d).Currencies {
+				want = append(want, BadDebtSummary{Currency: c.Currency, Doubtful: len(c.Doubtful), WrittenOff: len(c.WrittenOff), Totals: c.Totals})
+			}
+			assertSameJSON(t, fmt.Sprintf("seed %d summaries %s", tc.seed, d), BadDebtSummaries(books, d), append([]BadDebtSummary{}, want...))
+		}
+	}
+}
+
 // TestAgeingSumsPastInt64 gives one customer enough of the largest amounts that still
 // have an int64 minor-unit form for one bucket's sum to pass int64 cents within a part
 // of the scan: the sum goes on exactly.
