@@ -65,8 +65,8 @@ func decodeObjectCarefully(trimmed []byte) (map[string]any, error) {
 
 // decodeObjectFast reads a trimmed line that is one well-formed JSON object, with
 // the tokenizer of the encoding/json v2 prototype (jsontext): encoding/json's Token
-// allocated an error value at the end of every value, and reading the lines was a
-// third of an import's CPU. It reports false for anything it does not accept as it
+// allocated an error value at the end of every value, and the token walk was about a
+// fifth of an import's CPU. It reports false for anything it does not accept as it
 // is: bad syntax, nesting deeper than maxDepth, an empty or repeated field name, data
 // after the object. decodeObject then reads the line carefully, so a refusal and its
 // message are what they always were. FuzzDecodeObject holds the two readers to the
