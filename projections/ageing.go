@@ -242,12 +242,13 @@ func Ageing(books *domain.Books, asOf domain.Date, basis Basis, bk Buckets) Agei
 		}
 	}
 	rep := AgeingReport{AsOf: asOf.String(), Basis: string(basis), Buckets: bk.names, Currencies: []AgeingCurrency{}}
+	var rm rowMaker
 	for _, code := range slices.Sorted(maps.Keys(all)) {
 		c := all[code]
 		t := c.totals
 		rep.Currencies = append(rep.Currencies, AgeingCurrency{Currency: code, Customers: c.rows,
-			Totals: AgeingTotals{Buckets: amountMap(bk.names, t.buckets, t.cur), Total: t.total().format(t.cur),
-				UnappliedCredit: negated(t.unapplied, t.cur).format(t.cur)}})
+			Totals: AgeingTotals{Buckets: rm.amountMap(bk.names, t.buckets, t.cur), Total: t.total().text(&rm.texts, t.cur),
+				UnappliedCredit: negated(t.unapplied, t.cur).text(&rm.texts, t.cur)}})
 	}
 	return rep
 }
@@ -325,6 +326,7 @@ func (s *ageScan) add(slot int, c domain.Currency, i int, o owed) {
 type rowMaker struct {
 	texts texts
 	vals  []string   // room for the rows' bucket amounts
+	rows  int        // how many rows vals last had room for
 	sums  []*ageSums // the account's sums, reused
 	used  int        // of sums, by the account being made
 }
@@ -380,20 +382,14 @@ func (r *rowMaker) get(c domain.Currency, n int) *ageSums {
 // amountMap is the bucket amounts of one row, as texts.
 func (r *rowMaker) amountMap(names []string, vals []money, c domain.Currency) AmountMap {
 	if len(r.vals) < len(vals) {
-		r.vals = make([]string, 256*len(vals))
+		// Room for 4 rows, doubling to 256.
+		r.rows = min(256, max(4, 2*r.rows))
+		r.vals = make([]string, r.rows*len(vals))
 	}
 	m := AmountMap{Keys: names, Values: r.vals[:len(vals):len(vals)]}
 	r.vals = r.vals[len(vals):]
 	for i, v := range vals {
 		m.Values[i] = v.text(&r.texts, c)
-	}
-	return m
-}
-
-func amountMap(names []string, vals []money, c domain.Currency) AmountMap {
-	m := AmountMap{Keys: names, Values: make([]string, len(vals))}
-	for i, v := range vals {
-		m.Values[i] = v.format(c)
 	}
 	return m
 }

@@ -135,7 +135,8 @@ type texts struct{ buf []byte }
 
 func (t *texts) minor(v int64, digits int32) string {
 	if cap(t.buf)-len(t.buf) < 48 {
-		t.buf = make([]byte, 0, 64<<10)
+		// From 1 KB, doubling to 64 KB: a small report does not pay for a large one.
+		t.buf = make([]byte, 0, min(64<<10, max(1<<10, 2*cap(t.buf))))
 	}
 	start := len(t.buf)
 	t.buf = appendMinor(t.buf, v, digits)
