@@ -174,14 +174,6 @@ func (o owed) addTo(m *money, c domain.Currency) {
 	m.add(o.exact, c)
 }
 
-// text prints the amount as domain.FormatMoney does.
-func (o owed) text(t *texts, c domain.Currency) string {
-	if o.fast {
-		return t.minor(o.minor, c.Digits())
-	}
-	return domain.FormatMoney(o.exact, c)
-}
-
 // dueDates caches, per effective due date, the texts and the six-month date that
 // reports print for it: a ledger has a few thousand distinct due dates and a million
 // invoices. The cache is a slice indexed by day from the first date seen (a map
