@@ -2,7 +2,10 @@ package ledger_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -178,4 +181,43 @@ func (r *gatedReader) Read(p []byte) (int, error) {
 		r.eofOnce.Do(func() { close(r.eof) })
 	}
 	return n, err
+}
+
+// The import reads far ahead of what is recorded, across accounts: while one commit is
+// in flight, every command read meanwhile waits for its account's next commit. Here
+// W's first append is held until the whole file is read, with one account recording at
+// a time, so X's and Y's 151 commands each (more than 256 together, the most the
+// earlier import held queued per worker) must go in one commit per account.
+func TestImportGroupsWhatArrivesBehindACommitInFlight(t *testing.T) {
+	lines := []string{`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"W","name":"W","grade":2,"terms_days":30,"collector":"c"}`}
+	for _, c := range []string{"X", "Y"} {
+		lines = append(lines, fmt.Sprintf(`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"%s","name":"%s","grade":2,"terms_days":30,"collector":"c"}`, c, c))
+	}
+	for i := range 150 {
+		for _, c := range []string{"X", "Y"} {
+			lines = append(lines, fmt.Sprintf(`{"cmd":"IssueInvoice","id":"i%d","on":"2026-01-02","invoice":"INV-%s-%d","customer":"%s","amount":"1.00","currency":"CNY"}`, i, c, i, c))
+		}
+	}
+	e := newEnv(t)
+	gs := &gatedStore{Store: e.st, started: make(chan struct{}), release: make(chan struct{})}
+	svc := e.service(gs)
+	r := &gatedReader{first: lines[0] + "\n", rest: strings.NewReader(jsonl(lines[1:])), wait: gs.started, eof: gs.release}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	stats, refusals, err := svc.Import(ctx, r, ledger.ImportOptions{Workers: 1})
+	if err != nil || len(refusals) > 0 || stats.Recorded != len(lines) {
+		t.Fatalf("import: %v, %d refused, %d of %d recorded", err, len(refusals), stats.Recorded, len(lines))
+	}
+	var commitIDs []string
+	gs.mu.Lock()
+	for _, id := range gs.msgIDs {
+		if strings.HasPrefix(id, "acct/") {
+			commitIDs = append(commitIDs, id)
+		}
+	}
+	gs.mu.Unlock()
+	sort.Strings(commitIDs)
+	if want := []string{"acct/W/r", "acct/X/r+151", "acct/Y/r+151"}; !slices.Equal(commitIDs, want) {
+		t.Errorf("commits %v, want %v", commitIDs, want)
+	}
 }

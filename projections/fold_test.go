@@ -24,14 +24,14 @@ func TestFoldDecodingAheadEqualsFoldInTurn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	st := stacktest.StartStore(t).Store
-	// One command per commit (a single worker), so the stream has thousands of
-	// messages and the decoders run far ahead of the fold.
+	// One command per commit, so the stream has thousands of messages and the
+	// decoders run far ahead of the fold.
 	svc := ledger.New(st, time.Now)
 	var gen bytes.Buffer
 	w := bufio.NewWriter(&gen)
 	ledgergen.Generate(w, 3000, 30, 11)
 	w.Flush()
-	if _, refused, err := svc.Import(ctx, &gen, ledger.ImportOptions{Workers: 1}); err != nil || len(refused) > 0 {
+	if _, refused, err := svc.Import(ctx, &gen, ledger.ImportOptions{Workers: 1, NoGroupCommit: true}); err != nil || len(refused) > 0 {
 		t.Fatalf("import: %v, %d refused", err, len(refused))
 	}
 	cut := time.Now()
