@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -27,6 +28,11 @@ var (
 	// This call wrote nothing; retrying the same command later is safe.
 	// A timeout is not ErrUnavailable: then the write may have landed.
 	ErrUnavailable = errors.New("eventstore: stream temporarily unavailable, nothing written: retry")
+
+	// ErrTooLarge means the message is larger than the connection or the stream
+	// accepts (NATS's max_payload, 1 MiB by default; the stream's MaxMsgSize).
+	// Nothing was written; the same data will never be accepted.
+	ErrTooLarge = errors.New("eventstore: message too large to store, nothing written")
 )
 
 // JetStream error codes, from nats-server's errors.json
@@ -61,6 +67,8 @@ const (
 	// JSStreamStoreFailedF, "{err}": a generic store failure. Only some of
 	// the wrapped errors (stream limits hit with DiscardNew) mean "full".
 	codeStreamStoreFailed jetstream.ErrorCode = 10077
+	// JSStreamMessageExceedsMaximumErr, "message size exceeds maximum allowed".
+	codeMessageExceedsMaximum jetstream.ErrorCode = 10054
 )
 
 // mapPublishErr translates JetStream publish errors into the package's
@@ -72,6 +80,10 @@ func mapPublishErr(err error) error {
 	if errors.Is(err, jetstream.ErrNoStreamResponse) {
 		// Nobody took the request: on a cluster, the stream has no leader.
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if errors.Is(err, nats.ErrMaxPayload) {
+		// Refused by the client before sending: larger than the server's max_payload.
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
 	}
 	var apiErr *jetstream.APIError
 	if !errors.As(err, &apiErr) {
@@ -85,6 +97,8 @@ func mapPublishErr(err error) error {
 	case codeAccountResourcesExceeded, codeInsufficientResources,
 		codeMemoryResourcesExceeded, codeStorageResourcesExceeded:
 		return fmt.Errorf("%w: %w", ErrStoreFull, err)
+	case codeMessageExceedsMaximum:
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
 	case codeStreamStoreFailed:
 		// The server's ErrMaxBytes / ErrMaxMsgs texts. Other store
 		// failures (message too large, I/O) are not "full".

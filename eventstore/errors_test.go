@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -25,9 +26,11 @@ func TestMapPublishErrClusterCodes(t *testing.T) {
 		{"10158 duplicate message id is in process", api(10158, "duplicate message id is in process"), ErrUnavailable},
 		{"no stream leader", fmt.Errorf("publish: %w", jetstream.ErrNoStreamResponse), ErrUnavailable},
 		{"10047 storage exceeded", api(10047, "insufficient storage resources available"), ErrStoreFull},
+		{"10054 message exceeds the stream's maximum", api(10054, "message size exceeds maximum allowed"), ErrTooLarge},
+		{"over the server's max_payload (refused by the client)", fmt.Errorf("publish: %w", nats.ErrMaxPayload), ErrTooLarge},
 		{"timeout: outcome unknown", fmt.Errorf("publish: %w", errors.New("context deadline exceeded")), nil},
 	}
-	sentinels := []error{ErrConflict, ErrUnavailable, ErrStoreFull}
+	sentinels := []error{ErrConflict, ErrUnavailable, ErrStoreFull, ErrTooLarge}
 	for _, c := range cases {
 		got := mapPublishErr(c.err)
 		for _, s := range sentinels {

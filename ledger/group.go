@@ -130,6 +130,16 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 	if cerr := s.refresh(context.WithoutCancel(ctx), scope); cerr != nil {
 		return results, fill(errs, cerr)
 	}
+	if errors.Is(err, eventstore.ErrTooLarge) && len(items) > 1 {
+		// More than one message holds (an import's groups reach maxGroup commands):
+		// record the group in two halves, in file order, each decided again.
+		unlock()
+		locked = false
+		mid := len(items) / 2
+		r1, e1 := s.executeGroup(ctx, scope, items[:mid])
+		r2, e2 := s.executeGroup(ctx, scope, items[mid:])
+		return append(r1, r2...), append(e1, e2...)
+	}
 	if !errors.Is(err, eventstore.ErrConflict) {
 		var fe *domain.FieldError
 		if !errors.As(err, &fe) {
