@@ -140,6 +140,11 @@ var unmarshal = jsonv1.Unmarshal
 // DecodeCommit reads a commit written by EncodeCommit (any version this build knows,
 // with old event types upcast to current ones).
 func DecodeCommit(data []byte) (Commit, error) {
+	if fastDecode {
+		if c, ok := scanCommit(data); ok {
+			return c, nil
+		}
+	}
 	var w decodeCommit
 	if err := unmarshal(data, &w); err != nil {
 		return Commit{}, fmt.Errorf("eventcodec: commit: %w", err)

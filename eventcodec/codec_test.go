@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -669,18 +670,64 @@ func TestIsPlainDecimal(t *testing.T) {
 	}
 }
 
+// BenchmarkDecodeCommit decodes a commit of every event type (sample), and one such as
+// an import writes (import: 30 commands of invoices, payments with allocations and
+// credit notes), with DecodeCommit's fast path (scan) and without it (unmarshal), so
+// that the two compare in one run.
 func BenchmarkDecodeCommit(b *testing.B) {
-	raw, err := EncodeCommit(sampleCommit())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(raw)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := DecodeCommit(raw); err != nil {
+	for _, c := range []struct {
+		name   string
+		commit Commit
+	}{{"sample", sampleCommit()}, {"import", importCommit()}} {
+		raw, err := EncodeCommit(c.commit)
+		if err != nil {
 			b.Fatal(err)
 		}
+		for _, fast := range []bool{true, false} {
+			name := c.name + "/unmarshal"
+			if fast {
+				name = c.name + "/scan"
+			}
+			b.Run(name, func(b *testing.B) {
+				fastDecode = fast
+				defer func() { fastDecode = true }()
+				b.SetBytes(int64(len(raw)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := DecodeCommit(raw); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
+}
+
+// importCommit is one account's commit of 30 commands as an import groups them.
+func importCommit() Commit {
+	cny := domain.MustCurrency("CNY")
+	on := domain.MustDate("2026-03-02")
+	c := Commit{Scope: ScopeAccount, Account: "C00042"}
+	for i := range 30 {
+		var e domain.Event
+		switch i % 3 {
+		case 0:
+			e = domain.InvoiceIssued{On: on, Invoice: fmt.Sprintf("INV-%08d", i), Amount: dec_("12345.67"), Currency: cny, Due: on.AddDays(30)}
+		case 1:
+			e = domain.PaymentRecorded{On: on, Payment: fmt.Sprintf("PAY-%08d", i), Amount: dec_("2000.00"), Currency: cny,
+				Allocations: []domain.Allocation{
+					{Invoice: "INV-00000000", Amount: dec_("1.00"), Explicit: true, Remaining: dec_("12344.67")},
+					{Invoice: "INV-00000003", Amount: dec_("1999.00"), Remaining: dec_("10346.67")}},
+				Unapplied: decimal.Zero}
+		default:
+			e = domain.CreditNoteIssued{On: on, CreditNote: fmt.Sprintf("CN-%08d", i), Amount: dec_("300.00"), Currency: cny,
+				Allocations: []domain.Allocation{{Invoice: "INV-00000003", Amount: dec_("300.00"), Remaining: dec_("10046.67")}},
+				Unapplied:   decimal.Zero}
+		}
+		c.Commands = append(c.Commands, CommandRecord{ID: fmt.Sprintf("i-%d", i), Hash: fmt.Sprintf("%064x", i),
+			RecordedAt: time.Date(2026, 12, 3, 3, 0, 0, i, time.UTC), Events: []domain.Event{e}})
+	}
+	return c
 }
 
 func BenchmarkEncodeCommit(b *testing.B) {

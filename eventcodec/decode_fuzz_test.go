@@ -13,8 +13,8 @@ import (
 // stored commits were read with before.
 func decodeWithEncodingJSON(data []byte) (Commit, error) {
 	fast := unmarshal
-	unmarshal = json.Unmarshal
-	defer func() { unmarshal = fast }()
+	unmarshal, fastDecode = json.Unmarshal, false
+	defer func() { unmarshal, fastDecode = fast, true }()
 	return DecodeCommit(data)
 }
 
@@ -54,6 +54,21 @@ func FuzzDecodeCommitAsEncodingJSON(f *testing.F) {
 		{`"hash":`, `"hash":null,"hash":`},
 		{`"events":[`, `"events":null,"x":[`},
 		{`"data":{`, `"data":null,"d":{`},
+		// What DecodeCommit's fast path (scan.go) takes or leaves to unmarshal.
+		{`"data":{`, `"data":{"extra":1,`},
+		{`{"type":"customer.registered.v1","on":"2026-01-01"`, `{"on":"2026-01-01","type":"customer.registered.v1"`},
+		{`"on":"2026-01-01"`, `"on":"2026-02-30"`},
+		{`"grade":2`, `"grade":-0`},
+		{`"grade":2`, `"grade":02`},
+		{`"grade":2`, `"grade":2e0`},
+		{`"grade":2`, `"grade":99999999999999999999`},
+		{`"collector":"alice"`, "\"collector\":\"al\xe9ice\""},
+		{`"collector":"alice"`, `"collector":"\ud800alice"`},
+		{`"collector":"alice"`, `"coll\u0065ctor":"alice"`},
+		{`10:00:00.123456789Z`, `10:00:00.1Z`},
+		{`10:00:00.123456789Z`, `10:00:00.123456789+08:00`},
+		{`2026-11-23T10:00:00`, `2026-02-29T10:00:00`},
+		{`2026-11-23T10:00:00`, `2026-11-23T24:00:00`},
 	} {
 		edited := bytes.Replace(raw, []byte(edit[0]), []byte(edit[1]), 1)
 		if bytes.Equal(edited, raw) {
@@ -74,4 +89,23 @@ func FuzzDecodeCommitAsEncodingJSON(f *testing.F) {
 			t.Fatalf("decoded\n%#v\nencoding/json decoded\n%#v", got, want)
 		}
 	})
+}
+
+// Every commit EncodeCommit writes goes DecodeCommit's fast path; a change that made it
+// give up would only show as a slower rebuild.
+func TestScanReadsWhatEncodeCommitWrites(t *testing.T) {
+	for _, c := range []Commit{sampleCommit(), importCommit()} {
+		raw, err := EncodeCommit(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := scanCommit(raw)
+		if !ok {
+			t.Fatalf("the fast path gave up on %s", raw)
+		}
+		want, err := decodeWithEncodingJSON(raw)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("fast path read\n%#v\nencoding/json read\n%#v (%v)", got, want, err)
+		}
+	}
 }
