@@ -47,7 +47,7 @@ type ImportOptions struct {
 // 10.8k with 256 and 18.9k with 1024.
 const DefaultWorkers = 256
 
-// maxGroup bounds how many waiting commands an account's runner takes at once (and so
+// maxGroup bounds how many waiting commands a worker takes of an account at once (and so
 // the size of one account's commit).
 const maxGroup = 256
 
@@ -158,32 +158,31 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		}
 	}
 
-	// Each account with commands waiting has a runner, which records them in file
-	// order, a group at a time; opts.Workers runners record at once. The reader runs up
-	// to readAhead commands ahead of the recording, so the commands an account gets
-	// while its commit is in flight wait for the next one: the busier the store, the
-	// larger the groups, and the fewer messages (fsyncs) an event costs.
-	waiting := &scopeQueues{waiting: map[string][]job{}}
-	slots := make(chan struct{}, opts.Workers)
+	// Every account with commands waiting is queued once on ready; opts.Workers
+	// workers take accounts from it and record what waits for each, in file order, a
+	// group at a time. The reader runs up to readAhead commands ahead of the
+	// recording, so the commands an account gets while its commit is in flight wait
+	// for its next one: the busier the store, the larger the groups, and the fewer
+	// messages (fsyncs) an event costs.
+	waiting := &scopeQueues{waiting: map[string][]job{}, ready: make(chan string, readAhead)}
 	budget := make(chan struct{}, readAhead)
-	var runners sync.WaitGroup
-	runScope := func(scope string) {
-		defer runners.Done()
-		for {
-			slots <- struct{}{}
-			jobs := waiting.take(scope, maxGroup)
-			if jobs != nil && ctx.Err() == nil {
-				runBatch(jobs)
+	var workers sync.WaitGroup
+	for range opts.Workers {
+		workers.Go(func() {
+			for scope := range waiting.ready {
+				jobs := waiting.take(scope, maxGroup)
+				if ctx.Err() == nil {
+					runBatch(jobs)
+				}
+				// Before the jobs are done: while they count as in flight, the reader
+				// cannot have closed ready.
+				waiting.done(scope)
+				for range jobs {
+					inflight.Done()
+					<-budget
+				}
 			}
-			<-slots
-			if jobs == nil {
-				return
-			}
-			for range jobs {
-				inflight.Done()
-				<-budget
-			}
-		}
+		})
 	}
 
 	pending := map[string]string{} // entity routes of commands still in the queues
@@ -230,12 +229,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		}
 		scope := s.dispatchScope(item.Cmd, pending)
 		inflight.Add(1)
-		if waiting.push(job{item: item, scope: scope}) {
-			runners.Add(1)
-			go runScope(scope)
-		}
+		waiting.push(job{item: item, scope: scope})
 	}
-	runners.Wait()
+	inflight.Wait()
+	close(waiting.ready)
+	workers.Wait()
 	mu.Lock()
 	stats.Lines = br.Lines()
 	mu.Unlock()
@@ -317,38 +315,51 @@ func (s *Service) dispatchScope(c domain.Command, pending map[string]string) str
 	return id
 }
 
-// scopeQueues holds, per account, the commands read and not yet taken by its runner,
-// in file order. An account is in the map while it has a runner.
+// scopeQueues holds, per account, the commands read and not yet taken by a worker, in
+// file order. An account is in the map from its first waiting command until a worker
+// finds none left, and meanwhile on ready exactly once or with a worker: ready never
+// holds more accounts than there are commands waiting, at most readAhead.
 type scopeQueues struct {
 	mu      sync.Mutex
 	waiting map[string][]job
+	ready   chan string
 }
 
-// push queues j and reports whether its account has no runner yet: the caller starts
-// one.
-func (q *scopeQueues) push(j job) (start bool) {
+// push queues j, and its account on ready if it is neither there nor with a worker.
+func (q *scopeQueues) push(j job) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	jobs, running := q.waiting[j.scope]
+	jobs, known := q.waiting[j.scope]
 	q.waiting[j.scope] = append(jobs, j)
-	return !running
+	q.mu.Unlock()
+	if !known {
+		q.ready <- j.scope
+	}
 }
 
-// take hands the runner of scope up to n of its waiting commands, oldest first. nil
-// means there are none: the runner ends, and the next push starts another.
+// take hands the worker of scope up to n of its waiting commands, oldest first.
 func (q *scopeQueues) take(scope string, n int) []job {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	jobs := q.waiting[scope]
-	if len(jobs) == 0 {
-		delete(q.waiting, scope)
-		return nil
-	}
 	n = min(n, len(jobs))
 	if n == len(jobs) {
-		q.waiting[scope] = nil // still running: the key stays
+		q.waiting[scope] = nil // with a worker: the key stays
 	} else {
 		q.waiting[scope] = jobs[n:]
 	}
 	return jobs[:n:n]
+}
+
+// done lets go of scope after its worker recorded what it took: the account goes back
+// on ready if more commands arrived meanwhile, and out of the map if none did.
+func (q *scopeQueues) done(scope string) {
+	q.mu.Lock()
+	more := len(q.waiting[scope]) > 0
+	if !more {
+		delete(q.waiting, scope)
+	}
+	q.mu.Unlock()
+	if more {
+		q.ready <- scope
+	}
 }
