@@ -24,6 +24,13 @@ const (
 	// replayBatch is the pull batch for Replay, sized for throughput over
 	// millions of messages while bounding buffered memory.
 	replayBatch = 4096
+	// pullBytes bounds the bytes of one pull (at least two of the largest messages the
+	// server takes, see pullLimit). The client asks for the next pull before the last
+	// is used up, so about one and a half pulls are on their way at a time, and the
+	// server closes a client with more than max_pending bytes queued for it (64 MiB
+	// by default) as a slow consumer. A pull of 4096 messages of a million-command
+	// ledger's group commits (tens of kilobytes each) went past that.
+	pullBytes = 4 << 20
 	// readerInactive is the server-side backstop for deleting a reader's
 	// ephemeral consumer if our explicit delete is lost (e.g. a crash).
 	readerInactive = 30 * time.Second
@@ -110,7 +117,7 @@ func (s *Store) readRange(ctx context.Context, filters []string, afterSeq, last 
 	// PullExpiry: on a cluster the first pull of a new consumer can miss it (it sits on
 	// a replica that was not ready); a short expiry re-issues the pull within a second
 	// instead of after the client's default of about ten.
-	it, err := cons.Messages(jetstream.PullMaxMessages(batch), jetstream.PullExpiry(time.Second))
+	it, err := cons.Messages(jetstream.PullMaxMessagesWithBytesLimit(batch, s.pullLimit()), jetstream.PullExpiry(time.Second))
 	if err != nil {
 		return 0, fmt.Errorf("start reading: %w", err)
 	}
@@ -137,6 +144,16 @@ func (s *Store) readRange(ctx context.Context, filters []string, afterSeq, last 
 		delivered = m.Seq
 	}
 	return delivered, nil
+}
+
+// pullLimit is pullBytes, or twice the server's max_payload where that is larger: a
+// pull must have room for any one message, or the consumer stalls.
+func (s *Store) pullLimit() int {
+	limit := pullBytes
+	if nc := s.js.Conn(); nc != nil {
+		limit = max(limit, 2*int(nc.MaxPayload()))
+	}
+	return limit
 }
 
 // closeReader stops the iterator and deletes its server-side consumer right

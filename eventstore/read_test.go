@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 func TestReadSubject(t *testing.T) {
@@ -227,5 +229,79 @@ func TestWatch(t *testing.T) {
 	eventually(t, 5*time.Second, "second watcher to see message 4", seen4.Load)
 	if c := count(); c != 3 {
 		t.Fatalf("delivered %d messages after stop", c)
+	}
+}
+
+// Reads pull messages in batches; a batch of large messages must not go past what the
+// server lets a client have pending (max_pending, 64 MiB by default): past it the
+// server takes the client for a slow consumer and closes its connection, which is
+// what a full replay of a million-command ledger of group commits (tens of kilobytes a
+// message) met. Here the server allows 8 MiB and one subject holds 1100 messages of
+// 64 KiB (70 MiB); Replay, ReadSubject and Watch must read them whole.
+func TestReadsOfLargeMessagesStayUnderMaxPending(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(),
+		DontListen: true, NoLog: true, NoSigs: true, MaxPending: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	nc, err := ConnectEmbedded(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st, err := Open(ctx, nc, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, size = 1100, 64 << 10
+	payload := make([]byte, size)
+	subject := AccountSubject("big")
+	for i := range n {
+		if _, err := st.JetStream().PublishAsync(subject, payload); err != nil {
+			t.Fatal(err)
+		}
+		if i%64 == 63 {
+			select {
+			case <-st.JetStream().PublishAsyncComplete():
+			case <-ctx.Done():
+				t.Fatal("publish acks did not arrive")
+			}
+		}
+	}
+	select {
+	case <-st.JetStream().PublishAsyncComplete():
+	case <-ctx.Done():
+		t.Fatal("publish acks did not arrive")
+	}
+	var replayed int
+	if _, err := st.Replay(ctx, 0, func(Msg) error { replayed++; return nil }); err != nil || replayed != n {
+		t.Fatalf("Replay: %d of %d messages, %v", replayed, n, err)
+	}
+	msgs, err := st.ReadSubject(ctx, subject, 0)
+	if err != nil || len(msgs) != n {
+		t.Fatalf("ReadSubject: %d of %d messages, %v", len(msgs), n, err)
+	}
+	var watched atomic.Int64
+	all := make(chan struct{})
+	stop, err := st.Watch(ctx, 0, func(Msg) {
+		if watched.Add(1) == n {
+			close(all)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	select {
+	case <-all:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Watch: %d of %d messages (connection closed: %v)", watched.Load(), n, nc.IsClosed())
 	}
 }

@@ -8,6 +8,10 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
+// watchBatch is the pull batch of Watch (the client's default for Consume), bounded
+// in bytes as Replay's is (see pullBytes).
+const watchBatch = 500
+
 // Watch delivers every message with a sequence greater than afterSeq to fn,
 // in stream order, first the backlog and then live appends, until stop is
 // called or ctx ends. It is meant for live projections: replay with Replay,
@@ -33,7 +37,7 @@ func (s *Store) Watch(ctx context.Context, afterSeq uint64, fn func(Msg)) (stop 
 			return
 		}
 		fn(m)
-	})
+	}, jetstream.PullMaxMessagesWithBytesLimit(watchBatch, s.pullLimit()))
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: watch after seq %d: consume: %w", afterSeq, err)
 	}
