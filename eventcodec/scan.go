@@ -376,24 +376,15 @@ func scanCommit(data []byte) (Commit, bool) {
 // it.
 func scanCommands(s *scanner) []CommandRecord {
 	var out []CommandRecord
-	if !s.eat('[') {
-		s.fail()
+	array(s, &out, func(c *CommandRecord) { *c = scanCommand(s) })
+	return nilIfEmpty(out)
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
 		return nil
 	}
-	if s.eat(']') {
-		return nil
-	}
-	for s.ok {
-		out = append(out, scanCommand(s))
-		if s.eat(',') {
-			continue
-		}
-		if !s.eat(']') {
-			s.fail()
-		}
-		break
-	}
-	return out
+	return s
 }
 
 func scanCommand(s *scanner) CommandRecord {
@@ -474,24 +465,8 @@ func parseRecordedAt(v string) (time.Time, bool) {
 // scanEvents reads the events array; nil when it is empty, as DecodeCommit makes it.
 func scanEvents(s *scanner) []domain.Event {
 	var out []domain.Event
-	if !s.eat('[') {
-		s.fail()
-		return nil
-	}
-	if s.eat(']') {
-		return nil
-	}
-	for s.ok {
-		out = append(out, scanEvent(s))
-		if s.eat(',') {
-			continue
-		}
-		if !s.eat(']') {
-			s.fail()
-		}
-		break
-	}
-	return out
+	array(s, &out, func(e *domain.Event) { *e = scanEvent(s) })
+	return nilIfEmpty(out)
 }
 
 // scanEvent reads an envelope whose members come in the order EncodeEvent writes
