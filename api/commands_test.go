@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -263,6 +264,9 @@ func TestBadCommandProblemNamesField(t *testing.T) {
 		wantProblem(t, r, http.StatusUnprocessableEntity, c.field)
 	}
 	wantProblem(t, e.post(clerkToken, `[{"cmd":`), http.StatusBadRequest, "json")
+	// Within the body limit, but too large for one message of the store (1 MiB).
+	wantProblem(t, e.post(clerkToken, fmt.Sprintf(`{"cmd":"RecordAction","id":"b-6","on":"2026-03-01","customer":"P1","action":"call","note":"%s"}`,
+		strings.Repeat("n", 1100<<10))), http.StatusUnprocessableEntity, "json")
 	if e.lastSeq() != before {
 		t.Fatal("a refused command was recorded")
 	}

@@ -117,9 +117,10 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 	}
 
 	// Undo: fold the account again from what is recorded, give the claims back, and
-	// take the one-by-one path, which handles conflicts and refusals. The scope stays
-	// held until it is folded again: a catch-up meanwhile must not fold the account's
-	// later commits onto the dropped books.
+	// take the one-by-one path, which handles conflicts and refusals (a command too
+	// large for a message of its own among them). The scope stays held until it is
+	// folded again: a catch-up meanwhile must not fold the account's later commits
+	// onto the dropped books.
 	s.mu.Lock()
 	s.books.Drop(scope)
 	delete(s.seqs, scope)
@@ -140,7 +141,7 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 		r2, e2 := s.executeGroup(ctx, scope, items[mid:])
 		return append(r1, r2...), append(e1, e2...)
 	}
-	if !errors.Is(err, eventstore.ErrConflict) {
+	if !errors.Is(err, eventstore.ErrConflict) && !errors.Is(err, eventstore.ErrTooLarge) {
 		var fe *domain.FieldError
 		if !errors.As(err, &fe) {
 			return results, fill(errs, err)

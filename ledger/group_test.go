@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/ledger"
 )
 
@@ -244,5 +246,31 @@ func TestImportSplitsAGroupTooLargeForOneMessage(t *testing.T) {
 	}
 	if !gs.grouped() {
 		t.Errorf("nothing was grouped: the test proves nothing")
+	}
+}
+
+// A command too large for a message even on its own is refused like bad input, naming
+// the field json, and the import goes on: nothing of it is recorded, the lines around
+// it are.
+func TestImportRefusesACommandTooLargeToStore(t *testing.T) {
+	lines := []string{
+		`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"X","name":"X","grade":2,"terms_days":30,"collector":"c"}`,
+		`{"cmd":"RecordAction","id":"a1","on":"2026-01-02","customer":"X","action":"call","note":"short"}`,
+		fmt.Sprintf(`{"cmd":"RecordAction","id":"a2","on":"2026-01-02","customer":"X","action":"call","note":"%s"}`, strings.Repeat("n", 1100<<10)),
+		`{"cmd":"IssueInvoice","id":"i1","on":"2026-01-02","invoice":"INV-1","customer":"X","amount":"1.00","currency":"CNY"}`,
+	}
+	for _, workers := range []int{1, 4} {
+		e := newEnv(t)
+		stats, refusals, err := e.service(nil).Import(ctxT(t), strings.NewReader(jsonl(lines)), ledger.ImportOptions{Workers: workers})
+		if err != nil {
+			t.Fatalf("workers %d: import stopped: %v", workers, err)
+		}
+		if stats.Recorded != 3 || len(refusals) != 1 || refusals[0].Line != 3 {
+			t.Fatalf("workers %d: recorded %d, refusals %v; want 3 recorded and line 3 refused", workers, stats.Recorded, refusals)
+		}
+		var fe *domain.FieldError
+		if !errors.As(refusals[0].Err, &fe) || fe.Field != "json" {
+			t.Errorf("workers %d: refusal %v, want a field error on json", workers, refusals[0].Err)
+		}
 	}
 }

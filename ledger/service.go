@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/arkeep/arkeep/batch"
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/eventcodec"
 	"github.com/arkeep/arkeep/eventstore"
@@ -384,6 +385,11 @@ func (s *Service) commit(ctx context.Context, scope, id, hash string,
 				return Result{}, err
 			}
 			backOff(attempt)
+		case errors.Is(err, eventstore.ErrTooLarge):
+			// Refused before anything was written: the same command never fits, so it
+			// is refused like bad input, and its claim is given back.
+			release()
+			return Result{}, domain.Invalidf(batch.FieldJSON, "the command's events come to %d bytes stored, more than the store takes in one message (%v)", len(data), err)
 		default:
 			// The store refused or failed (full, unreachable): whether the commit landed
 			// is unknown, so the claim stays; a retry of the same command finds it ours.
