@@ -36,7 +36,8 @@ type ImportOptions struct {
 	Workers int
 	// NoGroupCommit records every command in its own commit (one fsync each).
 	NoGroupCommit bool
-	// Progress, if set, is called about once a second with the running counts.
+	// Progress, if set, is called about once a second with the running counts, and
+	// once at the end with the final ones; never two calls at once.
 	Progress func(ImportStats, time.Duration)
 }
 
@@ -187,7 +188,14 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 
 	pending := map[string]string{} // entity routes of commands still in the queues
 	start := time.Now()
-	lastProgress := start
+	stopProgress := func() {}
+	if opts.Progress != nil {
+		// On a ticker of its own: the reader runs far ahead, and the last readAhead
+		// commands are recorded after it has read everything.
+		stopProgress = everySecond(func() {
+			opts.Progress(s.snapshot(&mu, &stats, &recorded, &events), time.Since(start))
+		})
+	}
 	br := batch.NewReader(r)
 	var readErr error
 	for ctx.Err() == nil {
@@ -211,10 +219,6 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		stats.Commands++
 		stats.Lines = item.Line
 		mu.Unlock()
-		if opts.Progress != nil && time.Since(lastProgress) >= time.Second {
-			lastProgress = time.Now()
-			opts.Progress(s.snapshot(&mu, &stats, &recorded, &events), time.Since(start))
-		}
 		if needsBarrier(item.Cmd) || s.claimsPendingID(item.Cmd, pending) {
 			inflight.Wait()
 			inflight.Add(1)
@@ -238,6 +242,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	stats.Lines = br.Lines()
 	mu.Unlock()
 	out := s.snapshot(&mu, &stats, &recorded, &events)
+	stopProgress()
 	if opts.Progress != nil {
 		opts.Progress(out, time.Since(start))
 	}
@@ -246,6 +251,29 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		return out, refusals, fatal
 	}
 	return out, refusals, readErr
+}
+
+// everySecond calls fn once a second on a goroutine of its own until the returned stop
+// is called; stop returns once fn is no longer running.
+func everySecond(fn func()) (stop func()) {
+	done := make(chan struct{})
+	var running sync.WaitGroup
+	running.Go(func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				fn()
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		running.Wait()
+	}
 }
 
 func (s *Service) snapshot(mu *sync.Mutex, st *ImportStats, recorded, events *atomic.Int64) ImportStats {

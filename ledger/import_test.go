@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/ledger"
@@ -235,5 +236,27 @@ func TestImportDuplicateInvoiceDoesNotMisrouteLaterCommands(t *testing.T) {
 	}
 	if n := countEvents(t, e.st, "C1", domain.TypeExtensionGranted); n != 1 {
 		t.Errorf("%d extensions on C1, want 1", n)
+	}
+}
+
+// Progress keeps coming while the commands read ahead are recorded, after the reader
+// has read the whole file: here the file is read at once and the first append is
+// held for 2.5 s.
+func TestImportProgressWhileRecordingWhatWasReadAhead(t *testing.T) {
+	e := newEnv(t)
+	gs := &gatedStore{Store: e.st, started: make(chan struct{}), release: make(chan struct{})}
+	time.AfterFunc(2500*time.Millisecond, func() { close(gs.release) })
+	lines := []string{
+		`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"W","name":"W","grade":2,"terms_days":30,"collector":"c"}`,
+		`{"cmd":"RegisterCustomer","id":"r","on":"2026-01-01","customer":"X","name":"X","grade":2,"terms_days":30,"collector":"c"}`,
+	}
+	var calls []ledger.ImportStats
+	stats, _, err := e.service(gs).Import(ctxT(t), strings.NewReader(jsonl(lines)), ledger.ImportOptions{
+		Progress: func(s ledger.ImportStats, _ time.Duration) { calls = append(calls, s) }})
+	if err != nil || stats.Recorded != 2 {
+		t.Fatalf("import: %v, %d recorded", err, stats.Recorded)
+	}
+	if len(calls) < 3 || calls[0].Commands != 2 || calls[0].Recorded == 2 || calls[len(calls)-1] != stats {
+		t.Fatalf("progress calls %+v: want at least two while recording, then the final counts %+v", calls, stats)
 	}
 }
