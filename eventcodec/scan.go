@@ -82,10 +82,7 @@ func (tab *wireTable) index(name []byte, next int) int {
 	return -1
 }
 
-func (s *scanner) fail() bool {
-	s.ok = false
-	return false
-}
+func (s *scanner) fail() { s.ok = false }
 
 // eat consumes c if it is the next byte.
 func (s *scanner) eat(c byte) bool {
