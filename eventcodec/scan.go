@@ -68,13 +68,13 @@ var wireTables = func() map[reflect.Type]*wireTable {
 	return tables
 }()
 
-// index finds a member's field: first where the previous member's field ends (the
-// order Marshal writes them in), then anywhere; -1 if there is none.
-func (tab *wireTable) index(name []byte, next int) int {
-	if next < len(tab.names) && tab.names[next] == string(name) {
+// index finds a member name among names: first at next, where the previous member's
+// field ends (the order Marshal writes them in), then anywhere; -1 if it is not there.
+func index(names []string, name []byte, next int) int {
+	if next < len(names) && names[next] == string(name) {
 		return next
 	}
-	for i, n := range tab.names {
+	for i, n := range names {
 		if n == string(name) {
 			return i
 		}
@@ -256,6 +256,24 @@ func (s *scanner) members(member func(name []byte)) {
 	}
 }
 
+// fields reads an object whose member names are among names, each at most once (one
+// it does not know, or one repeated, makes it give up), calling member with the index
+// of each once its colon is read; member reads the value.
+func (s *scanner) fields(names []string, member func(i int)) {
+	var seen uint64
+	next := 0
+	s.members(func(name []byte) {
+		i := index(names, name, next)
+		if i < 0 || seen&(1<<i) != 0 {
+			s.fail()
+			return
+		}
+		seen |= 1 << i
+		next = i + 1
+		member(i)
+	})
+}
+
 // object fills the wire struct w points to. Its fields are strings, ints, bools,
 // other wire structs, and slices of strings or of wire structs.
 func (s *scanner) object(w any) {
@@ -265,16 +283,7 @@ func (s *scanner) object(w any) {
 		s.fail()
 		return
 	}
-	var seen uint64
-	next := 0
-	s.members(func(name []byte) {
-		i := tab.index(name, next)
-		if i < 0 || seen&(1<<i) != 0 {
-			s.fail()
-			return
-		}
-		seen |= 1 << i
-		next = i + 1
+	s.fields(tab.names, func(i int) {
 		s.value(rv.Field(i).Addr().Interface(), tab.parsed&(1<<i) != 0)
 	})
 }
@@ -331,6 +340,12 @@ func array[T any](s *scanner, dst *[]T, elem func(*T)) {
 	*dst = out
 }
 
+// The members of a commit and of a command, as EncodeCommit writes them.
+var (
+	commitMembers  = []string{"v", "scope", "account", "commands"}
+	commandMembers = []string{"id", "hash", "recorded_at", "events"}
+)
+
 // scanCommit is DecodeCommit's fast path; false: read the commit with unmarshal.
 func scanCommit(data []byte) (Commit, bool) {
 	s := &scanner{b: data, ok: true}
@@ -338,30 +353,18 @@ func scanCommit(data []byte) (Commit, bool) {
 		v           int
 		scope, acct string
 		cmds        []CommandRecord
-		seen        uint64
 	)
-	s.members(func(name []byte) {
-		var bit uint64
-		switch string(name) {
+	s.fields(commitMembers, func(i int) {
+		switch commitMembers[i] {
 		case "v":
-			bit = 1
 			s.integer(&v)
 		case "scope":
-			bit = 2
 			s.str(&scope)
 		case "account":
-			bit = 4
 			s.str(&acct)
 		case "commands":
-			bit = 8
 			cmds = scanCommands(s)
-		default:
-			s.fail()
 		}
-		if seen&bit != 0 {
-			s.fail()
-		}
-		seen |= bit
 	})
 	if !s.ok || s.i != len(data) || v != FormatVersion || checkScope(scope, acct) != nil {
 		return Commit{}, false
@@ -388,30 +391,18 @@ func scanCommand(s *scanner) CommandRecord {
 	var (
 		cr         CommandRecord
 		recordedAt string
-		seen       uint64
 	)
-	s.members(func(name []byte) {
-		var bit uint64
-		switch string(name) {
+	s.fields(commandMembers, func(i int) {
+		switch commandMembers[i] {
 		case "id":
-			bit = 1
 			s.str(&cr.ID)
 		case "hash":
-			bit = 2
 			s.str(&cr.Hash)
 		case "recorded_at":
-			bit = 4
 			s.view(&recordedAt)
 		case "events":
-			bit = 8
 			cr.Events = scanEvents(s)
-		default:
-			s.fail()
 		}
-		if seen&bit != 0 {
-			s.fail()
-		}
-		seen |= bit
 	})
 	if !s.ok {
 		return cr
