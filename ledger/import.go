@@ -118,37 +118,25 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		res, err := s.Execute(ctx, j.item.Cmd, j.item.Hash)
 		settle(j, res, err)
 	}
-	// runBatch records what a worker found queued: the groupable commands of each
-	// account in one commit, in file order within the account; the others one by one.
+	// runBatch records what a worker took of one account, in file order: each run of
+	// commands that may share a commit in one commit, the others one by one.
 	runBatch := func(batch []job) {
-		// Units run in order; within one account, a command that cannot share a
-		// commit closes the account's open group, so the account's file order holds.
-		var units [][]job
-		open := map[string]int{} // scope -> index of its open group in units
-		for _, j := range batch {
-			if !groupable(j.item.Cmd) {
-				delete(open, j.scope)
-				units = append(units, []job{j})
-				continue
+		for len(batch) > 0 && ctx.Err() == nil {
+			n := 1
+			if groupable(batch[0].item.Cmd) {
+				for n < len(batch) && groupable(batch[n].item.Cmd) {
+					n++
+				}
 			}
-			if u, ok := open[j.scope]; ok {
-				units[u] = append(units[u], j)
-				continue
-			}
-			open[j.scope] = len(units)
-			units = append(units, []job{j})
-		}
-		for _, g := range units {
-			if ctx.Err() != nil {
-				return
-			}
-			if len(g) == 1 || opts.NoGroupCommit {
+			g := batch[:n]
+			batch = batch[n:]
+			if n == 1 || opts.NoGroupCommit {
 				for _, j := range g {
 					run(j)
 				}
 				continue
 			}
-			items := make([]batchItem, len(g))
+			items := make([]batchItem, n)
 			for i, j := range g {
 				items[i] = j.item
 			}
