@@ -128,13 +128,14 @@ func EncodeCommit(c Commit) ([]byte, error) {
 	return json.Marshal(&w)
 }
 
-// unmarshal decodes stored commits and their events. It is the encoding/json
+// unmarshal decodes stored commits and their events where DecodeCommit's fast path
+// (scan.go) gives up, and the strings with escapes for it. It is the encoding/json
 // emulation of the encoding/json v2 prototype (github.com/go-json-experiment/json/v1,
 // already in the module graph through chromedp), documented as semantically
 // identical to encoding/json's Unmarshal and twice as fast on commits
-// (BenchmarkDecodeCommit: 182-207 µs -> 85-108 µs a commit); decoding was four fifths
-// of a rebuild's CPU. FuzzDecodeCommitAsEncodingJSON holds the two to the same
-// results. A variable only so that the test can decode with encoding/json as well.
+// (BenchmarkDecodeCommit: 182-207 µs -> 85-108 µs a commit).
+// FuzzDecodeCommitAsEncodingJSON holds both paths to encoding/json's results. A
+// variable only so that the test can decode with encoding/json as well.
 var unmarshal = jsonv1.Unmarshal
 
 // DecodeCommit reads a commit written by EncodeCommit (any version this build knows,
