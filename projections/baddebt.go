@@ -91,25 +91,9 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 		return scanBadDebt(invoices, lo, hi, asOf, true)
 	})
 
-	// Join the sums in part order and give each part its place in its currencies' rows.
-	per := map[string]*badDebtSums{}
-	offset := make([]map[string]int, len(parts))
-	counts := map[string]int{}
-	for i, part := range parts {
-		offset[i] = map[string]int{}
-		for code, p := range part.per {
-			s := per[code]
-			if s == nil {
-				s = &badDebtSums{cur: p.cur, writtenRows: []WrittenOffRow{}}
-				per[code] = s
-			}
-			s.join(p)
-			offset[i][code] = counts[code]
-			counts[code] += len(p.found)
-		}
-	}
-	for code, s := range per {
-		s.doubtfulRows = make([]DoubtfulRow, counts[code])
+	per, offset := joinParts(parts)
+	for _, s := range per {
+		s.doubtfulRows = make([]DoubtfulRow, s.nDoubtful)
 	}
 	inEach(len(parts), func(i int) {
 		part := parts[i]
@@ -217,23 +201,34 @@ func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
 	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
 		return scanBadDebt(invoices, lo, hi, asOf, false)
 	})
-	per := map[string]*badDebtSums{}
-	for _, part := range parts {
-		for code, p := range part.per {
-			s := per[code]
-			if s == nil {
-				s = &badDebtSums{cur: p.cur}
-				per[code] = s
-			}
-			s.join(p)
-		}
-	}
+	per, _ := joinParts(parts)
 	out := []BadDebtSummary{}
 	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
 		out = append(out, BadDebtSummary{Currency: code, Doubtful: s.nDoubtful, WrittenOff: s.nWritten, Totals: s.totals()})
 	}
 	return out
+}
+
+// joinParts joins the first pass's parts in part order: the sums, counts and write-off
+// rows per currency, and for each part where its doubtful rows start in its
+// currencies' rows.
+func joinParts(parts []*badDebtPart) (map[string]*badDebtSums, []map[string]int) {
+	per := map[string]*badDebtSums{}
+	offset := make([]map[string]int, len(parts))
+	for i, part := range parts {
+		offset[i] = map[string]int{}
+		for code, p := range part.per {
+			s := per[code]
+			if s == nil {
+				s = &badDebtSums{cur: p.cur, writtenRows: []WrittenOffRow{}}
+				per[code] = s
+			}
+			offset[i][code] = s.nDoubtful
+			s.join(p)
+		}
+	}
+	return per, offset
 }
 
 // join adds a later part's sums, counts and write-off rows to s.
