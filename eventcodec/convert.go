@@ -304,6 +304,9 @@ func parseAmount(s string) (decimal.Decimal, error) {
 		}
 		return decimal.Decimal{}, fmt.Errorf("%q is not a plain decimal amount", s)
 	}
+	if d, ok := domain.ShortDecimal(s); ok {
+		return d, nil
+	}
 	return decimal.NewFromString(s)
 }
 
