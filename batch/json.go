@@ -10,6 +10,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/arkeep/arkeep/domain"
@@ -72,7 +73,11 @@ func decodeObjectCarefully(trimmed []byte) (map[string]any, error) {
 // message are what they always were. FuzzDecodeObject holds the two readers to the
 // same object for every line the fast one accepts.
 func decodeObjectFast(trimmed []byte) (map[string]any, bool) {
-	dec := jsontext.NewDecoder(bytes.NewReader(trimmed)) // repeated names are an error
+	dec := fastDecoders.Get().(*jsontext.Decoder)
+	defer fastDecoders.Put(dec)
+	// From a bytes.Buffer the decoder reads the line where it is instead of copying it
+	// into a buffer of its own. Repeated names are an error by default.
+	dec.Reset(bytes.NewBuffer(trimmed))
 	v, ok := fastValue(dec, 0)
 	if !ok {
 		return nil, false
@@ -83,6 +88,10 @@ func decodeObjectFast(trimmed []byte) (map[string]any, bool) {
 	obj, ok := v.(map[string]any)
 	return obj, ok
 }
+
+// fastDecoders keeps decoders for reuse: a new one per line was half a kilobyte of
+// garbage, its state for telling repeated names included.
+var fastDecoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewBuffer(nil)) }}
 
 // fastValue is readValue on jsontext: strings, json.Number (the number's text as
 // written), bools, nil, map[string]any and []any.
