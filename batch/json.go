@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -233,27 +233,37 @@ func joinPath(path, k string) string {
 // bytes, no insignificant whitespace, null-valued fields removed, integers in
 // shortest form.
 func contentHash(v any) string {
-	var c canonWriter
+	c := canonWriters.Get().(*canonWriter)
+	defer canonWriters.Put(c)
+	c.buf = c.buf[:0]
 	c.value(v)
 	sum := sha256.Sum256(c.buf)
 	return hex.EncodeToString(sum[:])
 }
 
-// canonWriter writes canonical JSON into buf.
+// canonWriter writes canonical JSON into buf. keys is a stack of the sorted keys of
+// the objects being written, the innermost last.
 type canonWriter struct {
-	buf []byte
+	buf  []byte
+	keys []string
 }
+
+// canonWriters keeps writers for reuse: every imported line is hashed, and growing a
+// new buffer and key list for each was a tenth of an import's garbage.
+var canonWriters = sync.Pool{New: func() any { return &canonWriter{buf: make([]byte, 0, 512)} }}
 
 func (c *canonWriter) value(v any) {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
+		start := len(c.keys)
 		for k, x := range t {
 			if x != nil {
-				keys = append(keys, k)
+				c.keys = append(c.keys, k)
 			}
 		}
-		sort.Strings(keys)
+		// Objects inside push their keys after these and pop them before returning.
+		keys := c.keys[start:]
+		slices.Sort(keys)
 		c.buf = append(c.buf, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -264,6 +274,8 @@ func (c *canonWriter) value(v any) {
 			c.value(t[k])
 		}
 		c.buf = append(c.buf, '}')
+		clear(c.keys[start:]) // no key outlives its line in the pool
+		c.keys = c.keys[:start]
 	case []any:
 		c.buf = append(c.buf, '[')
 		for i, x := range t {
