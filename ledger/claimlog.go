@@ -215,11 +215,13 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 // entries still to be written, as stored and as keyed: claims of free ids (the first
 // in the batch wins) and releases of ids their owner holds.
 func (l *claimLog) decideLocked(batch []*claimRequest) ([]claimEntry, []keyedEntry) {
-	var (
-		changes []claimEntry
-		keyed   []keyedEntry
-	)
-	pending := map[digest]digest{} // claims in this batch not yet in the log
+	// Sized once: a batch of an import's group commits holds hundreds of entries.
+	n := 0
+	for _, r := range batch {
+		n += len(r.keyed)
+	}
+	changes, keyed := make([]claimEntry, 0, n), make([]keyedEntry, 0, n)
+	pending := make(map[digest]digest, n) // claims in this batch not yet in the log
 	for _, r := range batch {
 		for i, k := range r.keyed {
 			held, taken := l.owners[k.key]

@@ -62,8 +62,56 @@ const readAhead = 1 << 18
 type batchItem = batch.Item
 
 type job struct {
-	item  batch.Item
-	scope string
+	item    batch.Item
+	scope   string
+	creates entityKey // the entity the command creates, if any, as routed while queued
+}
+
+// entityKey names an entity (an invoice, payment, violation, ...) across accounts.
+type entityKey struct{ kind, id string }
+
+// route is where the commands naming a queued entity go: the account of the commands
+// creating it, and how many of those are still queued.
+type route struct {
+	cust   string
+	queued int
+}
+
+// finishedRoutes collects, from the workers, the entities of commands that are done
+// (recorded or refused), for the reader to forget their routes: after that the
+// service's books route them. Without it the reader kept a route for every entity an
+// import created, tens of megabytes at a million commands.
+type finishedRoutes struct {
+	mu   sync.Mutex
+	keys []entityKey
+}
+
+func (f *finishedRoutes) add(jobs []job) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, j := range jobs {
+		if j.creates != (entityKey{}) {
+			f.keys = append(f.keys, j.creates)
+		}
+	}
+}
+
+// forget drops the routes of finished commands: a route goes when the last queued
+// command creating its entity is done.
+func (f *finishedRoutes) forget(pending map[entityKey]route) {
+	f.mu.Lock()
+	keys := f.keys
+	f.keys = nil
+	f.mu.Unlock()
+	for _, k := range keys {
+		if r, ok := pending[k]; ok {
+			if r.queued--; r.queued <= 0 {
+				delete(pending, k)
+			} else {
+				pending[k] = r
+			}
+		}
+	}
 }
 
 // Import records the commands of a JSON Lines stream. Commands of different accounts
@@ -155,7 +203,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 	// messages (fsyncs) an event costs.
 	waiting := &scopeQueues{waiting: map[string][]job{}, ready: make(chan string, readAhead)}
 	budget := make(chan struct{}, readAhead)
-	var workers sync.WaitGroup
+	var (
+		workers  sync.WaitGroup
+		finished finishedRoutes
+	)
 	for range opts.Workers {
 		workers.Go(func() {
 			for scope := range waiting.ready {
@@ -166,6 +217,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 				// Before the jobs are done: while they count as in flight, the reader
 				// cannot have closed ready.
 				waiting.done(scope)
+				finished.add(jobs) // before they are done: a barrier clears what it holds
 				for range jobs {
 					inflight.Done()
 					<-budget
@@ -174,7 +226,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		})
 	}
 
-	pending := map[string]string{} // entity routes of commands still in the queues
+	pending := map[entityKey]route{} // entity routes of commands still in the queues
 	start := time.Now()
 	stopProgress := func() {}
 	if opts.Progress != nil {
@@ -207,8 +259,14 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		stats.Commands++
 		stats.Lines = item.Line
 		mu.Unlock()
+		if stats.Commands%1024 == 0 {
+			finished.forget(pending)
+		}
 		if needsBarrier(item.Cmd) || s.claimsPendingID(item.Cmd, pending) {
 			inflight.Wait()
+			// Nothing is queued now, so no route is pending: the books route everything.
+			clear(pending)
+			finished.forget(pending)
 			inflight.Add(1)
 			run(job{item: item})
 			inflight.Done()
@@ -219,9 +277,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		case <-ctx.Done():
 			continue // the loop ends on ctx.Err()
 		}
-		scope := s.dispatchScope(item.Cmd, pending)
+		scope, creates := s.dispatchScope(item.Cmd, pending)
 		inflight.Add(1)
-		waiting.push(job{item: item, scope: scope})
+		waiting.push(job{item: item, scope: scope, creates: creates})
 	}
 	inflight.Wait()
 	close(waiting.ready)
@@ -286,30 +344,38 @@ func needsBarrier(c domain.Command) bool {
 // another customer, still queued, creates too. Then file order decides: everything
 // queued is recorded first, so the earlier line wins and this one is refused, and
 // the routing entry is dropped so that later commands route by the books.
-func (s *Service) claimsPendingID(c domain.Command, pending map[string]string) bool {
+func (s *Service) claimsPendingID(c domain.Command, pending map[entityKey]route) bool {
 	kind, id, _, ok := domain.NewEntity(c)
 	if !ok {
 		return false
 	}
 	cust, _ := domain.CustomerOf(c)
-	prev, queued := pending[kind+"\x00"+id]
-	if !queued || prev == cust {
+	prev, queued := pending[entityKey{kind, id}]
+	if !queued || prev.cust == cust {
 		return false
 	}
-	delete(pending, kind+"\x00"+id)
+	delete(pending, entityKey{kind, id})
 	return true
 }
 
 // dispatchScope names the account a command will be routed to, looking also at the
 // entities created by commands still queued, so that a command naming an invoice
-// queues behind the command that issues it.
-func (s *Service) dispatchScope(c domain.Command, pending map[string]string) string {
+// queues behind the command that issues it. It also returns the entity the command
+// creates, if any, whose route stays until the command is done.
+func (s *Service) dispatchScope(c domain.Command, pending map[entityKey]route) (string, entityKey) {
+	var creates entityKey
 	if kind, id, _, ok := domain.NewEntity(c); ok {
 		cust, _ := domain.CustomerOf(c)
-		pending[kind+"\x00"+id] = cust
+		creates = entityKey{kind, id}
+		r := pending[creates]
+		if r.cust != cust {
+			r = route{cust: cust}
+		}
+		r.queued++
+		pending[creates] = r
 	}
 	if cust, ok := domain.CustomerOf(c); ok {
-		return cust
+		return cust, creates
 	}
 	kind, id := "violation", ""
 	if inv, ok := domain.InvoiceOf(c); ok {
@@ -322,13 +388,13 @@ func (s *Service) dispatchScope(c domain.Command, pending map[string]string) str
 			id = c.Violation
 		}
 	}
-	if cust, ok := pending[kind+"\x00"+id]; ok {
-		return cust
+	if r, ok := pending[entityKey{kind, id}]; ok {
+		return r.cust, creates
 	}
 	if scope, err := s.route(c); err == nil {
-		return scope
+		return scope, creates
 	}
-	return id
+	return id, creates
 }
 
 // scopeQueues holds, per account, the commands read and not yet taken by a worker, in
