@@ -39,6 +39,7 @@ type claimLog struct {
 	owners   map[digest]digest // claimKey -> digest of the owner ("scope\ncommand id")
 	queue    []*claimRequest
 	flushing bool
+	batched  map[digest]digest // decideLocked's claims of one batch, kept to be reused
 }
 
 type digest [16]byte
@@ -221,7 +222,11 @@ func (l *claimLog) decideLocked(batch []*claimRequest) ([]claimEntry, []keyedEnt
 		n += len(r.keyed)
 	}
 	changes, keyed := make([]claimEntry, 0, n), make([]keyedEntry, 0, n)
-	pending := make(map[digest]digest, n) // claims in this batch not yet in the log
+	if l.batched == nil {
+		l.batched = map[digest]digest{}
+	}
+	pending := l.batched // claims in this batch not yet in the log
+	defer clear(pending)
 	for _, r := range batch {
 		for i, k := range r.keyed {
 			held, taken := l.owners[k.key]
