@@ -68,7 +68,6 @@ type doubtful struct {
 // badDebtPart is one contiguous run of the id-ordered invoices.
 type badDebtPart struct {
 	per     map[string]*badDebtSums
-	dates   dueDates
 	amounts texts
 	exact   map[int32]decimal.Decimal // outstanding with no minor-unit form, by invoice index
 }
@@ -101,7 +100,7 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 			rows := per[code].doubtfulRows[offset[i][code]:]
 			for j, d := range p.found {
 				inv := invoices[d.inv]
-				due := part.dates.get(d.due)
+				due := dueDateOf(d.due)
 				text := ""
 				if exact, ok := part.exact[d.inv]; ok {
 					text = domain.FormatMoney(exact, p.cur)
@@ -162,7 +161,7 @@ func scanBadDebt(invoices []*domain.Invoice, lo, hi int, asOf domain.Date, rows 
 			continue
 		}
 		due := inv.DueAsOf(asOf)
-		if asOf < p.dates.get(due).doubtfulSince { // the six-month rule, as domain.Invoice.DoubtfulOn
+		if asOf < dueDateOf(due).doubtfulSince { // the six-month rule, as domain.Invoice.DoubtfulOn
 			continue
 		}
 		s := get(inv.Currency)

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/arkeep/arkeep/domain"
@@ -174,54 +176,41 @@ func (o owed) addTo(m *money, c domain.Currency) {
 	m.add(o.exact, c)
 }
 
-// dueDates caches, per effective due date, the texts and the six-month date that
-// reports print for it: a ledger has a few thousand distinct due dates and a million
-// invoices. The cache is a slice indexed by day from the first date seen (a map
-// lookup per invoice was a tenth of the bad-debt scan).
-type dueDates struct {
-	base  domain.Date
-	byDay []dueDate // byDay[d-base]; an empty text: not made yet
-}
-
+// dueDate is what reports print for an effective due date: its text, and the date it
+// becomes doubtful under the six-month rule with that date's text.
 type dueDate struct {
 	text          string
 	doubtfulSince domain.Date
 	sinceText     string
 }
 
-// maxDueSpan bounds the cache (about 180 years of days); dates outside it are made
-// each time they are asked for.
-const maxDueSpan = 1 << 16
+// dueDates holds, process-wide and per day, the dueDate of every due date a report has
+// asked for: a ledger has a few thousand distinct due dates and a million invoices,
+// and a report made them again for every part on every run (a sixth of a small
+// register). An entry never changes once stored, so readers take no lock; two reports
+// asking for a new date at once may both make it, alike. The days from 1950 to 2129
+// are kept, at most 64Ki entries; dates outside them are made each time.
+var (
+	dueDates     [1 << 16]atomic.Pointer[dueDate]
+	dueDatesBase = domain.NewDate(1950, time.January, 1)
+)
 
-func (c *dueDates) get(d domain.Date) dueDate {
-	if i := int(d) - int(c.base); i >= 0 && i < len(c.byDay) && c.byDay[i].text != "" {
-		return c.byDay[i]
+func dueDateOf(d domain.Date) *dueDate {
+	i := int(d) - int(dueDatesBase)
+	if i < 0 || i >= len(dueDates) {
+		return newDueDate(d)
 	}
-	v := dueDate{text: d.String()}
-	v.doubtfulSince = domain.DoubtfulFrom(d)
-	v.sinceText = v.doubtfulSince.String()
-	c.keep(d, v)
+	if v := dueDates[i].Load(); v != nil {
+		return v
+	}
+	v := newDueDate(d)
+	dueDates[i].Store(v)
 	return v
 }
 
-// keep stores v for d, growing the slice to cover d when the span stays in bounds.
-func (c *dueDates) keep(d domain.Date, v dueDate) {
-	if len(c.byDay) == 0 {
-		c.base, c.byDay = d, make([]dueDate, 1, 1024)
-	}
-	lo, hi := min(int(c.base), int(d)), max(int(c.base)+len(c.byDay), int(d)+1)
-	if hi-lo > maxDueSpan {
-		return
-	}
-	if lo < int(c.base) {
-		grown := make([]dueDate, hi-lo, max(hi-lo, 2*len(c.byDay)))
-		copy(grown[int(c.base)-lo:], c.byDay)
-		c.base, c.byDay = domain.Date(lo), grown
-	}
-	for len(c.byDay) < hi-lo {
-		c.byDay = append(c.byDay, dueDate{})
-	}
-	c.byDay[int(d)-int(c.base)] = v
+func newDueDate(d domain.Date) *dueDate {
+	since := domain.DoubtfulFrom(d)
+	return &dueDate{text: d.String(), doubtfulSince: since, sinceText: since.String()}
 }
 
 // inParts runs fn over [0, n) split into one contiguous part per CPU (one part when n

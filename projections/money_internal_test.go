@@ -2,34 +2,40 @@ package projections
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/arkeep/arkeep/domain"
 )
 
-// The due-date cache answers like the direct computation for dates asked in any order,
-// before and after the first one, near and beyond the span it keeps.
-func TestDueDatesCache(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 7))
-	first := domain.MustDate("2026-06-30")
-	var c dueDates
-	for i := 0; i < 20000; i++ {
-		var d domain.Date
-		switch i % 4 {
-		case 0, 1:
-			d = first.AddDays(rng.IntN(2000) - 1000)
-		case 2:
-			d = first.AddDays(rng.IntN(200000) - 100000) // mostly outside the kept span
-		default:
-			d = first
-		}
-		got := c.get(d)
-		since := domain.DoubtfulFrom(d)
-		if got.text != d.String() || got.doubtfulSince != since || got.sinceText != since.String() {
-			t.Fatalf("get(%s) = %+v", d, got)
-		}
+// The process-wide due-date table answers like the direct computation, for dates
+// inside the days it keeps and outside them, asked from several goroutines at once
+// (run with -race), and a kept date is made once.
+func TestDueDatesAnswerLikeTheDirectComputation(t *testing.T) {
+	center := domain.MustDate("2026-06-30")
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(7, uint64(g)))
+			for i := range 5000 {
+				d := center.AddDays(rng.IntN(2000) - 1000)
+				if i%3 == 0 {
+					d = center.AddDays(rng.IntN(400000) - 200000) // often outside 1950-2129
+				}
+				got := dueDateOf(d)
+				since := domain.DoubtfulFrom(d)
+				if got.text != d.String() || got.doubtfulSince != since || got.sinceText != since.String() {
+					t.Errorf("dueDateOf(%s) = %+v", d, *got)
+					return
+				}
+			}
+		})
 	}
-	if len(c.byDay) > maxDueSpan {
-		t.Fatalf("cache holds %d days, more than %d", len(c.byDay), maxDueSpan)
+	wg.Wait()
+	if a, b := dueDateOf(center), dueDateOf(center); a != b {
+		t.Error("a kept date was made again")
+	}
+	if before := dueDatesBase - 1; dueDateOf(before) == dueDateOf(before) {
+		t.Error("a date outside the table was kept")
 	}
 }
