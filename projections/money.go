@@ -3,7 +3,6 @@ package projections
 import (
 	"math"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,24 +108,39 @@ func formatMinor(v int64, digits int32) string {
 }
 
 func appendMinor(dst []byte, v int64, digits int32) []byte {
-	if v == math.MinInt64 {
+	if v == math.MinInt64 || digits < 0 || digits > 8 {
 		return append(dst, decimal.New(v, -digits).StringFixed(digits)...)
 	}
+	// Written backwards into a buffer, digit by digit: a report prints one per row, and
+	// strconv's text then padded and copied twice was a tenth of a register.
+	u := uint64(v)
 	if v < 0 {
-		dst = append(dst, '-')
-		v = -v
+		u = uint64(-v)
 	}
-	var num, padded [24]byte
-	s := strconv.AppendInt(num[:0], v, 10)
-	if n := int(digits) + 1 - len(s); n > 0 { // at least one digit before the point
-		s = append(append(padded[:0], "0000"[:n]...), s...)
+	var buf [32]byte // 19 digits, the point, up to 8 leading zeros and a minus
+	i := len(buf)
+	for range digits {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
 	}
-	whole := len(s) - int(digits)
-	dst = append(dst, s[:whole]...)
 	if digits > 0 {
-		dst = append(append(dst, '.'), s[whole:]...)
+		i--
+		buf[i] = '.'
 	}
-	return dst
+	for { // at least one digit before the point
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
 }
 
 // texts hands out strings cut from large shared buffers, so that a report with a
