@@ -112,10 +112,16 @@ func EncodeCommit(c Commit) ([]byte, error) {
 	}
 	w := wireCommit{V: FormatVersion, Scope: c.Scope, Account: c.Account,
 		Commands: make([]wireCommand, len(c.Commands))}
+	var lastAt time.Time // a group commit's commands share one instant: print it once
 	for i, cmd := range c.Commands {
 		wc := &w.Commands[i]
 		wc.ID, wc.Hash = cmd.ID, cmd.Hash
-		wc.RecordedAt = cmd.RecordedAt.UTC().Format(recordedAtLayout)
+		if i > 0 && cmd.RecordedAt.Equal(lastAt) {
+			wc.RecordedAt = w.Commands[i-1].RecordedAt
+		} else {
+			wc.RecordedAt = cmd.RecordedAt.UTC().Format(recordedAtLayout)
+			lastAt = cmd.RecordedAt
+		}
 		wc.Events = make([]wireEnvelope, len(cmd.Events))
 		for j, e := range cmd.Events {
 			env, err := envelope(e)

@@ -739,3 +739,29 @@ func BenchmarkEncodeCommit(b *testing.B) {
 		}
 	}
 }
+
+// A group commit's commands usually share one instant, which EncodeCommit prints
+// once; each command must still come back with its own.
+func TestCommitKeepsEachCommandsInstant(t *testing.T) {
+	t1 := time.Date(2026, 11, 23, 10, 0, 0, 5, time.UTC)
+	t2 := t1.Add(time.Nanosecond)
+	ats := []time.Time{t1, t1.In(time.FixedZone("CST", 8*3600)), t2, t2, t1}
+	c := Commit{Scope: ScopeAccount, Account: "C1"}
+	for i, at := range ats {
+		c.Commands = append(c.Commands, CommandRecord{ID: fmt.Sprint("c", i), Hash: "h", RecordedAt: at,
+			Events: []domain.Event{domain.DisputeOpened{On: d3, Invoice: "INV-1", Reason: "r"}}})
+	}
+	raw, err := EncodeCommit(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeCommit(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range ats {
+		if !got.Commands[i].RecordedAt.Equal(at) {
+			t.Errorf("command %d recorded at %v, want %v", i, got.Commands[i].RecordedAt, at)
+		}
+	}
+}

@@ -44,6 +44,9 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 
 	var recs []eventcodec.CommandRecord
 	var accepted []int
+	// One instant for the whole commit: its commands are recorded together, and the
+	// commit then prints one timestamp instead of one per command.
+	at := s.now().UTC()
 	s.mu.Lock()
 	s.held[scope] = 0
 	for i, it := range items {
@@ -57,7 +60,7 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 			}
 			if err == nil && len(events) > 0 {
 				s.books.ApplyCommand(scope, id, it.Hash, events)
-				recs = append(recs, eventcodec.CommandRecord{ID: id, Hash: it.Hash, RecordedAt: s.now().UTC(), Events: events})
+				recs = append(recs, eventcodec.CommandRecord{ID: id, Hash: it.Hash, RecordedAt: at, Events: events})
 				accepted = append(accepted, i)
 				results[i] = Result{Recorded: true, Events: events}
 			}
