@@ -36,6 +36,10 @@ type scanner struct {
 	// (amounts, dates...) are slices of it rather than one allocation each. Nothing
 	// the decoded commit keeps may point into it, or it would keep the whole message.
 	whole string
+	// at is the last recorded_at read and its time: a group commit's commands share
+	// one, which is parsed once.
+	at     string
+	atTime time.Time
 }
 
 // wireTable holds a wire struct's member names (its json tags), field by field, and
@@ -407,6 +411,10 @@ func scanCommand(s *scanner) CommandRecord {
 	if !s.ok {
 		return cr
 	}
+	if recordedAt == s.at && s.at != "" {
+		cr.RecordedAt = s.atTime
+		return cr
+	}
 	t, ok := parseRecordedAt(recordedAt)
 	if !ok {
 		var err error
@@ -416,6 +424,7 @@ func scanCommand(s *scanner) CommandRecord {
 		}
 	}
 	cr.RecordedAt = t.UTC()
+	s.at, s.atTime = recordedAt, cr.RecordedAt
 	return cr
 }
 
