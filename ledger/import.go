@@ -264,7 +264,8 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions) (
 		}
 		if needsBarrier(item.Cmd) || s.claimsPendingID(item.Cmd, pending) {
 			inflight.Wait()
-			// Nothing is queued now, so no route is pending: the books route everything.
+			// Nothing is queued now, so no route is pending: the books route everything,
+			// and the finished commands' keys have nothing left to drop.
 			clear(pending)
 			finished.forget(pending)
 			inflight.Add(1)
@@ -342,8 +343,8 @@ func needsBarrier(c domain.Command) bool {
 
 // claimsPendingID reports whether a command creates an entity id that a command of
 // another customer, still queued, creates too. Then file order decides: everything
-// queued is recorded first, so the earlier line wins and this one is refused, and
-// the routing entry is dropped so that later commands route by the books.
+// queued is recorded first (a barrier), so the earlier line wins and this one is
+// refused; the barrier then drops every route, and later commands route by the books.
 func (s *Service) claimsPendingID(c domain.Command, pending map[entityKey]route) bool {
 	kind, id, _, ok := domain.NewEntity(c)
 	if !ok {
@@ -351,11 +352,7 @@ func (s *Service) claimsPendingID(c domain.Command, pending map[entityKey]route)
 	}
 	cust, _ := domain.CustomerOf(c)
 	prev, queued := pending[entityKey{kind, id}]
-	if !queued || prev.cust == cust {
-		return false
-	}
-	delete(pending, entityKey{kind, id})
-	return true
+	return queued && prev.cust != cust
 }
 
 // dispatchScope names the account a command will be routed to, looking also at the
@@ -365,12 +362,12 @@ func (s *Service) claimsPendingID(c domain.Command, pending map[entityKey]route)
 func (s *Service) dispatchScope(c domain.Command, pending map[entityKey]route) (string, entityKey) {
 	var creates entityKey
 	if kind, id, _, ok := domain.NewEntity(c); ok {
+		// A route held for another customer never gets here: claimsPendingID made
+		// this command a barrier, which cleared the routes.
 		cust, _ := domain.CustomerOf(c)
 		creates = entityKey{kind, id}
 		r := pending[creates]
-		if r.cust != cust {
-			r = route{cust: cust}
-		}
+		r.cust = cust
 		r.queued++
 		pending[creates] = r
 	}
