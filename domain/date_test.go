@@ -9,7 +9,7 @@ import (
 
 // TestCivilAgreesWithTime holds the date arithmetic, which works on day numbers
 // without the time package, to the time package: every day of 1600-2400 and every
-// thirteenth day from year -2000 to 12000, where printing leaves years past 9999 to
+// thirteenth day from about year -1040 to 12100, where printing leaves years past 9999 to
 // time.Format.
 func TestCivilAgreesWithTime(t *testing.T) {
 	first := domain.NewDate(1600, time.January, 1)
