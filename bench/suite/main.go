@@ -145,17 +145,23 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	row(n, "P1 ingest events/s", f0(evs), f0(raw)+" msgs/s", f2(evs/raw), "≥ 1.0")
 	row(n, "P6 ingest events/s (fsync)", f0(evs), "50000", f2(evs/50000), "≥ 50k/s")
 
-	// P3: rebuild the projection from zero vs a raw replay of the same stream.
-	t1 := time.Now()
-	if _, err := env.Store.Replay(ctx, 0, func(eventstore.Msg) error { return nil }); err != nil {
-		return err
+	// P3: rebuild the projection from zero vs a raw replay of the same stream, the best
+	// of three rounds each, alternated: the raw replay alone moved threefold between
+	// runs (with the server's block cache warm or not), and one round of each made the
+	// ratio a coin toss.
+	var replayDur, foldDur time.Duration
+	for range 3 {
+		t1 := time.Now()
+		if _, err := env.Store.Replay(ctx, 0, func(eventstore.Msg) error { return nil }); err != nil {
+			return err
+		}
+		replayDur = best(replayDur, time.Since(t1))
+		t2 := time.Now()
+		if _, _, err := projections.Fold(ctx, env.Store, time.Time{}); err != nil {
+			return err
+		}
+		foldDur = best(foldDur, time.Since(t2))
 	}
-	replayDur := time.Since(t1)
-	t2 := time.Now()
-	if _, _, err := projections.Fold(ctx, env.Store, time.Time{}); err != nil {
-		return err
-	}
-	foldDur := time.Since(t2)
 	// The baseline is given in both units: a commit carries several events, so the raw
 	// replay moves fewer, larger messages than there are events.
 	row(n, "P3 rebuild events/s", f0(float64(stats.Events)/foldDur.Seconds()),
@@ -218,6 +224,14 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 	row(n, "P2 API latency p50", p50.String(), r50.String()+" sync publish", f2(float64(p50)/float64(r50))+"×", "≤ 2×")
 	row(n, "P2 API latency p99", p99.String(), r99.String()+" sync publish", f2(float64(p99)/float64(r99))+"×", "≤ 2×")
 	return nil
+}
+
+// best is the shorter of two durations, where zero is none yet.
+func best(sofar, d time.Duration) time.Duration {
+	if sofar == 0 || d < sofar {
+		return d
+	}
+	return sofar
 }
 
 func pct(d []time.Duration, p int) time.Duration {
@@ -367,17 +381,15 @@ WITH inv AS (
   FROM ar_ledger WHERE on_date <= DATE '2026-12-31' GROUP BY invoice, customer, currency)
 SELECT currency, invoice, customer, due, outstanding FROM inv
 WHERE outstanding > 0 AND DATE '2026-12-31' > due + INTERVAL '6 months' ORDER BY currency, invoice;`
-	best := time.Duration(0)
-	for i := 0; i < 3; i++ {
+	var fastest time.Duration
+	for range 3 {
 		t0 := time.Now()
 		if out, err := runPsql(psql, query); err != nil {
 			return 0, fmt.Errorf("psql query: %v: %s", err, out)
 		}
-		if d := time.Since(t0); best == 0 || d < best {
-			best = d
-		}
+		fastest = best(fastest, time.Since(t0))
 	}
-	return best, nil
+	return fastest, nil
 }
 
 func runPsql(psql, script string) ([]byte, error) {
