@@ -6,6 +6,7 @@ package batch
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,13 +118,11 @@ func (f fields) name(k string) string { return f.prefix + k }
 
 // only refuses every field not in allowed (the first by name order).
 func (f fields) only(allowed []string) error {
-	ok := map[string]bool{}
-	for _, a := range allowed {
-		ok[a] = true
-	}
+	// A scan of the dozen allowed names: a map of them, made for every line, was a
+	// tenth of parsing one.
 	var extra []string
 	for k := range f.m {
-		if !ok[k] {
+		if !slices.Contains(allowed, k) {
 			extra = append(extra, k)
 		}
 	}
