@@ -93,6 +93,23 @@ func decodeObjectFast(trimmed []byte) (map[string]any, bool) {
 // garbage, its state for telling repeated names included.
 var fastDecoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewBuffer(nil)) }}
 
+// fieldNames interns the member names of Appendix A commands, so that reading a line
+// does not allocate a string for each of its names.
+var fieldNames = func() map[string]string {
+	m := map[string]string{}
+	add := func(names ...string) {
+		for _, n := range names {
+			m[n] = n
+		}
+	}
+	add("cmd", "id", "on", "invoice", "amount")
+	add(keyIndicators...)
+	for _, sp := range specs {
+		add(sp.fields...)
+	}
+	return m
+}()
+
 // fastValue is readValue on jsontext: strings, json.Number (the number's text as
 // written), bools, nil, map[string]any and []any.
 func fastValue(dec *jsontext.Decoder, depth int) (any, bool) {
@@ -111,7 +128,11 @@ func fastValue(dec *jsontext.Decoder, depth int) (any, bool) {
 			if err != nil {
 				return nil, false
 			}
-			k := kt.String()
+			// A known name is the interned string: looking it up makes no copy of it.
+			k, known := fieldNames[kt.String()]
+			if !known {
+				k = kt.String()
+			}
 			if k == "" {
 				return nil, false
 			}

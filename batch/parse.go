@@ -69,6 +69,16 @@ var specs = map[string]spec{
 	"CloseQuarter": {[]string{"quarter"}, buildCloseQuarter},
 }
 
+// allowedFields are, per command, the names its line may have: cmd, id, on and the
+// command's own, made once rather than for every line.
+var allowedFields = func() map[string][]string {
+	m := map[string][]string{}
+	for name, sp := range specs {
+		m[name] = append([]string{"cmd", "id", "on"}, sp.fields...)
+	}
+	return m
+}()
+
 // Commands lists the command names of Appendix A, sorted.
 func Commands() []string {
 	names := make([]string, 0, len(specs))
@@ -89,7 +99,7 @@ func build(m map[string]any) (domain.Command, error) {
 	if !ok {
 		return nil, domain.Invalidf("cmd", "%q is not a command (expected one of %s)", name, strings.Join(Commands(), ", "))
 	}
-	if err := f.only(append([]string{"cmd", "id", "on"}, sp.fields...)); err != nil {
+	if err := f.only(allowedFields[name]); err != nil {
 		return nil, err
 	}
 	id, err := f.id("id")
