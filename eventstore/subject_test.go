@@ -1,6 +1,8 @@
 package eventstore
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -41,5 +43,31 @@ func TestTokenInjectiveAndSubjectSafe(t *testing.T) {
 	}
 	if got := IndexSubject("invoice", "7"); got != "ar.idx.invoice.7" {
 		t.Errorf("IndexSubject = %q", got)
+	}
+}
+
+// TestIsPlainToken holds the loop to the pattern it replaced, on edge cases and on
+// random strings over an alphabet around the allowed one.
+func TestIsPlainToken(t *testing.T) {
+	pattern := regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	cases := []string{"", "a", "A-z_0", strings.Repeat("x", 128), strings.Repeat("x", 129), "a.b", "a b", "a\n",
+		"a~", "é", "ä1", "\x00", "a*", "a>"}
+	rng := rand.New(rand.NewPCG(5, 8))
+	const alphabet = "aZ09_-.~ *>\n\x00\xffé"
+	for range 20000 {
+		b := make([]byte, rng.IntN(140))
+		for i := range b {
+			if rng.IntN(20) == 0 {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			} else {
+				b[i] = "abcXYZ019_-"[rng.IntN(11)]
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got, want := isPlainToken(s), pattern.MatchString(s); got != want {
+			t.Fatalf("isPlainToken(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
