@@ -3,6 +3,7 @@ package domain
 import (
 	"cmp"
 	"fmt"
+	"math"
 
 	"github.com/shopspring/decimal"
 )
@@ -115,6 +116,45 @@ func FormatMoney(d decimal.Decimal, c Currency) string {
 		r = decimal.Zero
 	}
 	return r.StringFixed(c.Digits())
+}
+
+// AppendFixed appends v × 10^-digits with exactly digits decimals: the text of
+// decimal.New(v, -digits).StringFixed(digits), without the decimal. Reports print
+// one per row and the codec one per stored amount; strconv's text then padded and
+// copied twice was a tenth of a bad-debt register.
+func AppendFixed(dst []byte, v int64, digits int32) []byte {
+	if v == math.MinInt64 || digits < 0 || digits > 18 {
+		return append(dst, decimal.New(v, -digits).StringFixed(digits)...)
+	}
+	// Written backwards into a buffer, digit by digit.
+	u := uint64(v)
+	if v < 0 {
+		u = uint64(-v)
+	}
+	var buf [32]byte // a minus, "0." and 18 decimals, or 19 digits, a point and a minus
+	i := len(buf)
+	for range digits {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if digits > 0 {
+		i--
+		buf[i] = '.'
+	}
+	for { // at least one digit before the point
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if v < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return append(dst, buf[i:]...)
 }
 
 // MinorUnits returns d in minor units of c (cents for CNY) when that is an exact

@@ -1,6 +1,7 @@
 package eventcodec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -101,44 +102,20 @@ func (e *enc) ratings(field string, rs []domain.Rating) []string {
 }
 
 // amount is d.String(): the digits with the point placed by the exponent and the
-// fraction's trailing zeros trimmed. Every amount of every commit is written through
-// it, and decimal.String went through a big.Int's text and four string joins; a
-// coefficient of at most 18 digits is printed here from its int64 instead.
+// fraction's trailing zeros trimmed, the point with them. Every amount of every commit
+// is written through it, and decimal.String went through a big.Int's text and four
+// string joins; a coefficient of at most 18 digits is printed from its int64 instead.
 // TestAmountIsDecimalString holds the two to the same text.
 func amount(d decimal.Decimal) string {
 	e := d.Exponent()
 	if e > 0 || e < -18 || d.NumDigits() > 18 {
 		return d.String()
 	}
-	v := d.CoefficientInt64()
-	var buf [40]byte
-	out := buf[:0]
-	if v < 0 {
-		out = append(out, '-')
-		v = -v
+	var buf [32]byte
+	out := domain.AppendFixed(buf[:0], d.CoefficientInt64(), -e)
+	if e < 0 {
+		out = bytes.TrimSuffix(bytes.TrimRight(out, "0"), []byte("."))
 	}
-	var num [20]byte
-	digits := strconv.AppendInt(num[:0], v, 10)
-	frac := int(-e)
-	if pad := frac + 1 - len(digits); pad > 0 { // "0." and leading zeros of the fraction
-		out = append(out, '0')
-		out = append(out, "000000000000000000"[:pad-1]...)
-		out = append(out, digits...)
-	} else {
-		out = append(out, digits...)
-	}
-	// out now holds the integer part and then frac digits; trim the fraction's zeros
-	// and put the point before what is left of it.
-	end := len(out)
-	for end > len(out)-frac && out[end-1] == '0' {
-		end--
-	}
-	if end == len(out)-frac {
-		return string(out[:end])
-	}
-	point := len(out) - frac
-	out = append(out[:point+1], out[point:end]...)
-	out[point] = '.'
 	return string(out)
 }
 

@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -104,43 +103,7 @@ func (m money) text(t *texts, c domain.Currency) string {
 // domain.FormatMoney(decimal.New(v, -digits)), without the decimal.
 func formatMinor(v int64, digits int32) string {
 	var buf [48]byte
-	return string(appendMinor(buf[:0], v, digits))
-}
-
-func appendMinor(dst []byte, v int64, digits int32) []byte {
-	if v == math.MinInt64 || digits < 0 || digits > 8 {
-		return append(dst, decimal.New(v, -digits).StringFixed(digits)...)
-	}
-	// Written backwards into a buffer, digit by digit: a report prints one per row, and
-	// strconv's text then padded and copied twice was a tenth of a register.
-	u := uint64(v)
-	if v < 0 {
-		u = uint64(-v)
-	}
-	var buf [32]byte // 19 digits, the point, up to 8 leading zeros and a minus
-	i := len(buf)
-	for range digits {
-		i--
-		buf[i] = byte('0' + u%10)
-		u /= 10
-	}
-	if digits > 0 {
-		i--
-		buf[i] = '.'
-	}
-	for { // at least one digit before the point
-		i--
-		buf[i] = byte('0' + u%10)
-		u /= 10
-		if u == 0 {
-			break
-		}
-	}
-	if v < 0 {
-		i--
-		buf[i] = '-'
-	}
-	return append(dst, buf[i:]...)
+	return string(domain.AppendFixed(buf[:0], v, digits))
 }
 
 // texts hands out strings cut from large shared buffers, so that a report with a
@@ -155,7 +118,7 @@ func (t *texts) minor(v int64, digits int32) string {
 		t.buf = make([]byte, 0, min(64<<10, max(1<<10, 2*cap(t.buf))))
 	}
 	start := len(t.buf)
-	t.buf = appendMinor(t.buf, v, digits)
+	t.buf = domain.AppendFixed(t.buf, v, digits)
 	return unsafe.String(&t.buf[start], len(t.buf)-start)
 }
 
