@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -93,19 +94,14 @@ func decodeObjectFast(trimmed []byte) (map[string]any, bool) {
 // garbage, its state for telling repeated names included.
 var fastDecoders = sync.Pool{New: func() any { return jsontext.NewDecoder(bytes.NewBuffer(nil)) }}
 
-// fieldNames interns the member names of Appendix A commands, so that reading a line
-// does not allocate a string for each of its names.
+// fieldNames interns the member names of Appendix A commands and of the objects in
+// them, so that reading a line does not allocate a string for each of its names.
 var fieldNames = func() map[string]string {
 	m := map[string]string{}
-	add := func(names ...string) {
+	for _, names := range append(slices.Collect(maps.Values(allowedFields)), keyIndicators, allocationFields) {
 		for _, n := range names {
 			m[n] = n
 		}
-	}
-	add("cmd", "id", "on", "invoice", "amount")
-	add(keyIndicators...)
-	for _, sp := range specs {
-		add(sp.fields...)
 	}
 	return m
 }()

@@ -455,6 +455,9 @@ func buildRegisterCustomer(f fields, meta domain.Meta) (domain.Command, error) {
 	return result(c, r)
 }
 
+// allocationFields are the members of one explicit allocation of a payment.
+var allocationFields = []string{"invoice", "amount"}
+
 var keyIndicators = []string{"annual_sales", "monthly_sales", "payment_method", "payment_record"}
 
 func buildAssessCredit(f fields, meta domain.Meta) (domain.Command, error) {
@@ -503,7 +506,7 @@ func buildRecordPayment(f fields, meta domain.Meta) (domain.Command, error) {
 			break
 		}
 		line := &reader{f: fields{m: m, prefix: name + "."}}
-		line.keep(line.f.only([]string{"invoice", "amount"}))
+		line.keep(line.f.only(allocationFields))
 		a := domain.AllocationRequest{Invoice: line.id("invoice")}
 		a.Amount = line.amount("amount", c.Currency)
 		if !r.keep(line.err) {
