@@ -87,30 +87,6 @@ func FuzzDecodeObject(f *testing.F) {
 	})
 }
 
-// quotedByEncodingJSON is a string as the content hash quoted it before appendQuoted:
-// through an Encoder with HTML escaping off.
-func quotedByEncodingJSON(s string) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
-}
-
-// FuzzQuoteAsEncodingJSON holds the content hash's string quoting to encoding/json's,
-// byte for byte: hashes recorded with commands must not change.
-func FuzzQuoteAsEncodingJSON(f *testing.F) {
-	for _, s := range []string{"", "plain C001", `"\`, "\b\f\n\r\t\x00\x01\x1f\x7f", "<>&",
-		"\u2028\u2029", "\xff\xfe", "é😀", "a\xc3", "\xed\xa0\x80", "\ufffd", "tab\there"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := appendQuoted(nil, s), quotedByEncodingJSON(s); !bytes.Equal(got, want) {
-			t.Fatalf("%q quoted as %s, encoding/json quotes it %s", s, got, want)
-		}
-	})
-}
-
 // A command's content hash is recorded with it and compared on every re-import, so
 // it must never change: this one was computed before the hash had its own quoting.
 func TestContentHashIsPinned(t *testing.T) {

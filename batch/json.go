@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/internal/jsonquote"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -286,7 +287,7 @@ func (c *canonWriter) value(v any) {
 			if i > 0 {
 				c.buf = append(c.buf, ',')
 			}
-			c.buf = appendQuoted(c.buf, k)
+			c.buf = jsonquote.Append(c.buf, k, false)
 			c.buf = append(c.buf, ':')
 			c.value(t[k])
 		}
@@ -303,7 +304,7 @@ func (c *canonWriter) value(v any) {
 		}
 		c.buf = append(c.buf, ']')
 	case string:
-		c.buf = appendQuoted(c.buf, t)
+		c.buf = jsonquote.Append(c.buf, t, false)
 	case json.Number:
 		if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
 			c.buf = strconv.AppendInt(c.buf, n, 10)
@@ -315,59 +316,4 @@ func (c *canonWriter) value(v any) {
 	case nil:
 		c.buf = append(c.buf, "null"...)
 	}
-}
-
-// appendQuoted appends s quoted exactly as encoding/json quotes a string with HTML
-// escaping off (an Encoder with SetEscapeHTML(false), Go 1.22 and later): \b, \f,
-// \n, \r, \t, \" and \\ as short escapes, other control characters as \u00xx,
-// U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd. Content hashes recorded with
-// commands were made with that Encoder, so a byte of difference would make a
-// re-imported command a conflict with itself; FuzzQuoteAsEncodingJSON holds the two
-// to the same bytes. Quoting through the Encoder was a tenth of an import's CPU.
-func appendQuoted(dst []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '"', '\\':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(append(dst, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(dst, s[start:]...), '"')
 }
