@@ -42,12 +42,14 @@ type scanner struct {
 	atTime time.Time
 }
 
-// wireTable holds a wire struct's member names (its json tags), field by field, and
+// wireTable holds a wire struct's member names (its json tags), field by field,
 // which fields are parsed into something else (those with a schema tag: amounts,
-// dates, currencies...), whose strings the events never keep.
+// dates, currencies...), whose strings the events never keep, and which are left out
+// when empty (omitempty).
 type wireTable struct {
 	names  []string
 	parsed uint64
+	omit   uint64
 }
 
 // wireTables are the tables of every wire struct, made once; read-only afterwards.
@@ -56,10 +58,16 @@ var wireTables = func() map[reflect.Type]*wireTable {
 	add := func(t reflect.Type) {
 		tab := &wireTable{names: make([]string, t.NumField())}
 		for i := range tab.names {
-			tab.names[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			if t.Field(i).Tag.Get("schema") != "" {
+			f := t.Field(i)
+			var opts string
+			tab.names[i], opts, _ = strings.Cut(f.Tag.Get("json"), ",")
+			if f.Tag.Get("schema") != "" {
 				tab.parsed |= 1 << i
 			}
+			if opts == "omitempty" {
+				tab.omit |= 1 << i
+			}
+			mustPrint(f)
 		}
 		tables[t] = tab
 	}
