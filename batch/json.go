@@ -67,7 +67,8 @@ func decodeObjectCarefully(trimmed []byte) (map[string]any, error) {
 }
 
 // decodeObjectFast reads a trimmed line that is one well-formed JSON object, with
-// the tokenizer of the encoding/json v2 prototype (jsontext): encoding/json's Token
+// scanObject or else the tokenizer of the encoding/json v2 prototype (jsontext):
+// encoding/json's Token
 // allocated an error value at the end of every value, and the token walk was about a
 // fifth of an import's CPU. It reports false for anything it does not accept as it
 // is: bad syntax, nesting deeper than maxDepth, an empty or repeated field name, data
@@ -75,6 +76,15 @@ func decodeObjectCarefully(trimmed []byte) (map[string]any, error) {
 // message are what they always were. FuzzDecodeObject holds the two readers to the
 // same object for every line the fast one accepts.
 func decodeObjectFast(trimmed []byte) (map[string]any, bool) {
+	if obj, ok := scanObject(trimmed); ok {
+		return obj, true
+	}
+	return tokenObject(trimmed)
+}
+
+// tokenObject is decodeObjectFast with jsontext's tokenizer, for the lines scanObject
+// does not take (strings with escapes, mostly).
+func tokenObject(trimmed []byte) (map[string]any, bool) {
 	dec := fastDecoders.Get().(*jsontext.Decoder)
 	defer fastDecoders.Put(dec)
 	// From a bytes.Buffer the decoder reads the line where it is instead of copying it
