@@ -177,7 +177,7 @@ func scanBadDebt(invoices []*domain.Invoice, lo, hi int, asOf domain.Date, rows 
 			p.exact[int32(i)] = out.exact
 		}
 		if s.found == nil {
-			s.found = make([]doubtful, 0, (hi-i)/2) // a large register is mostly doubtful
+			s.found = make([]doubtful, 0, hi-i) // room for the rest of the run: never grown and copied
 		}
 		s.found = append(s.found, doubtful{inv: int32(i), due: due, minor: out.minor})
 	}
