@@ -765,3 +765,28 @@ func TestCommitKeepsEachCommandsInstant(t *testing.T) {
 		}
 	}
 }
+
+// The fast path reads the strings it only parses as slices of the caller's bytes;
+// nothing decoded may keep one, or reusing the buffer would change the commit.
+func TestDecodedCommitKeepsNothingOfItsBytes(t *testing.T) {
+	for _, c := range []Commit{sampleCommit(), importCommit()} {
+		raw, err := EncodeCommit(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := DecodeCommit(bytes.Clone(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeCommit(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range raw {
+			raw[i] = '7'
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("commit of %s changed with the bytes it was decoded from:\n%#v", c.Account, got)
+		}
+	}
+}
