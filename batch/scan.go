@@ -75,9 +75,6 @@ func (s *objScanner) value(depth int) (any, bool) {
 			if !known {
 				k = string(raw)
 			}
-			if _, dup := m[k]; dup {
-				return nil, false
-			}
 			if s.next() != ':' {
 				return nil, false
 			}
@@ -86,7 +83,10 @@ func (s *objScanner) value(depth int) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m[k] = v
+			n := len(m)
+			if m[k] = v; len(m) == n {
+				return nil, false // the name was there already
+			}
 			switch s.next() {
 			case ',':
 				s.i++

@@ -407,8 +407,9 @@ type scopeQueues struct {
 // push queues j, and its account on ready if it is neither there nor with a worker.
 func (q *scopeQueues) push(j job) {
 	q.mu.Lock()
-	jobs, known := q.waiting[j.scope]
-	q.waiting[j.scope] = append(jobs, j)
+	n := len(q.waiting)
+	q.waiting[j.scope] = append(q.waiting[j.scope], j) // one lookup, where the compiler sees this form
+	known := len(q.waiting) == n
 	q.mu.Unlock()
 	if !known {
 		q.ready <- j.scope
