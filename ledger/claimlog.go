@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/arkeep/arkeep/eventstore"
+	"github.com/arkeep/arkeep/internal/jsonquote"
 )
 
 // claimLog makes new entity ids (invoices, payments, credit notes, violations) unique
@@ -63,6 +64,29 @@ type claimEntry struct {
 	ID      string `json:"id"`
 	Owner   string `json:"owner"`
 	Release bool   `json:"release,omitempty"`
+}
+
+// appendEntries appends entries as json.Marshal writes them, without its reflection:
+// an import writes a claim for most of its commands, and Marshal was 1.5% of its CPU.
+// TestEntriesPrintAsMarshal holds the two to the same bytes.
+func appendEntries(dst []byte, entries []claimEntry) []byte {
+	dst = append(dst, '[')
+	for i, e := range entries {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"kind":`...)
+		dst = jsonquote.Append(dst, e.Kind, true)
+		dst = append(dst, `,"id":`...)
+		dst = jsonquote.Append(dst, e.ID, true)
+		dst = append(dst, `,"owner":`...)
+		dst = jsonquote.Append(dst, e.Owner, true)
+		if e.Release {
+			dst = append(dst, `,"release":true`...)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
 }
 
 // claimRequest is one caller's entries, with their digests made once (see keyed);
@@ -177,10 +201,7 @@ func (l *claimLog) write(ctx context.Context, batch []*claimRequest) error {
 		if len(changes) == 0 {
 			return nil
 		}
-		data, err := json.Marshal(changes)
-		if err != nil {
-			return err
-		}
+		data := appendEntries(make([]byte, 0, 96*len(changes)), changes)
 		sum := sha256.Sum256(data)
 		msgID := fmt.Sprintf("claims:%d:%s", expected, hex.EncodeToString(sum[:12]))
 		seq, dup, err := l.store.Append(ctx, eventstore.ClaimLogSubject, msgID, expected, data)
