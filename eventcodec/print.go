@@ -38,7 +38,7 @@ func appendWire(dst []byte, v reflect.Value) []byte {
 	tab := wireTables[v.Type()]
 	dst = append(dst, '{')
 	first := true
-	for i, name := range tab.names {
+	for i, key := range tab.keys {
 		f := v.Field(i)
 		if tab.omit&(1<<i) != 0 && empty(f) {
 			continue
@@ -47,8 +47,7 @@ func appendWire(dst []byte, v reflect.Value) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = jsonquote.Append(dst, name, true)
-		dst = append(dst, ':')
+		dst = append(dst, key...)
 		dst = appendValue(dst, f)
 	}
 	return append(dst, '}')

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/arkeep/arkeep/domain"
+	"github.com/arkeep/arkeep/internal/jsonquote"
 )
 
 // The fast path of DecodeCommit: a scanner for the bytes EncodeCommit writes (what
@@ -48,19 +49,21 @@ type scanner struct {
 
 // wireTable holds a wire struct's member names (its json tags), field by field,
 // which fields are parsed into something else (those with a schema tag: amounts,
-// dates, currencies...), whose strings the events never keep, and which are left out
-// when empty (omitempty).
+// dates, currencies...), whose strings the events never keep, which are left out
+// when empty (omitempty), and each member's name as the printer writes it before the
+// value (print.go).
 type wireTable struct {
 	names  []string
 	parsed uint64
 	omit   uint64
+	keys   []string // `"name":`
 }
 
 // wireTables are the tables of every wire struct, made once; read-only afterwards.
 var wireTables = func() map[reflect.Type]*wireTable {
 	tables := map[reflect.Type]*wireTable{}
 	add := func(t reflect.Type) {
-		tab := &wireTable{names: make([]string, t.NumField())}
+		tab := &wireTable{names: make([]string, t.NumField()), keys: make([]string, t.NumField())}
 		for i := range tab.names {
 			f := t.Field(i)
 			var opts string
@@ -71,6 +74,7 @@ var wireTables = func() map[reflect.Type]*wireTable {
 			if opts == "omitempty" {
 				tab.omit |= 1 << i
 			}
+			tab.keys[i] = string(append(jsonquote.Append(nil, tab.names[i], true), ':'))
 			mustPrint(f)
 		}
 		tables[t] = tab
