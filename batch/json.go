@@ -68,13 +68,13 @@ func decodeObjectCarefully(trimmed []byte) (map[string]any, error) {
 
 // decodeObjectFast reads a trimmed line that is one well-formed JSON object, with
 // scanObject or else the tokenizer of the encoding/json v2 prototype (jsontext):
-// encoding/json's Token
-// allocated an error value at the end of every value, and the token walk was about a
-// fifth of an import's CPU. It reports false for anything it does not accept as it
-// is: bad syntax, nesting deeper than maxDepth, an empty or repeated field name, data
-// after the object. decodeObject then reads the line carefully, so a refusal and its
-// message are what they always were. FuzzDecodeObject holds the two readers to the
-// same object for every line the fast one accepts.
+// encoding/json's Token allocated an error value at the end of every value, and the
+// token walk was about a fifth of an import's CPU. It reports false for anything it
+// does not accept as it is: bad syntax, nesting deeper than maxDepth, an empty or
+// repeated field name, data after the object. decodeObject then reads the line
+// carefully, so a refusal and its message are what they always were.
+// FuzzDecodeObject holds both fast readers to the careful one for every line they
+// accept.
 func decodeObjectFast(trimmed []byte) (map[string]any, bool) {
 	if obj, ok := scanObject(trimmed); ok {
 		return obj, true
