@@ -126,9 +126,12 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	if err := svc.Load(ctx); err != nil {
 		return err
 	}
-	t0, c0 := time.Now(), cpuTime()
-	stats, refusals, err := svc.Import(ctx, bytes.NewReader(ledgerBytes), ledger.ImportOptions{})
-	importDur, importCPU := time.Since(t0), cpuTime()-c0
+	var stats ledger.ImportStats
+	var refusals []ledger.Refusal
+	importDur, importCPU, err := timed(func() (err error) {
+		stats, refusals, err = svc.Import(ctx, bytes.NewReader(ledgerBytes), ledger.ImportOptions{})
+		return err
+	})
 	if err != nil || len(refusals) > 0 {
 		return fmt.Errorf("import: %v (%d refused)", err, len(refusals))
 	}
@@ -142,9 +145,11 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	if err != nil {
 		return err
 	}
-	c1 := cpuTime()
-	rawDur, err := baseline.PublishAsync(ctx, rawEnv.Store.JetStream(), avg, int(msgs))
-	rawCPU := cpuTime() - c1
+	var rawDur time.Duration // as PublishAsync times it
+	_, rawCPU, err := timed(func() (err error) {
+		rawDur, err = baseline.PublishAsync(ctx, rawEnv.Store.JetStream(), avg, int(msgs))
+		return err
+	})
 	rawEnv.Stop()
 	if err != nil {
 		return err
@@ -161,16 +166,22 @@ func runSize(n int, psql string, latencyN int, reportOnly bool) error {
 	// ratio a coin toss.
 	var replayDur, foldDur, replayCPU, foldCPU time.Duration
 	for range 3 {
-		t1, c1 := time.Now(), cpuTime()
-		if _, err := env.Store.Replay(ctx, 0, func(eventstore.Msg) error { return nil }); err != nil {
+		wall, cpu, err := timed(func() error {
+			_, err := env.Store.Replay(ctx, 0, func(eventstore.Msg) error { return nil })
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		replayDur, replayCPU = best(replayDur, time.Since(t1)), replayCPU+cpuTime()-c1
-		t2, c2 := time.Now(), cpuTime()
-		if _, _, err := projections.Fold(ctx, env.Store, time.Time{}); err != nil {
+		replayDur, replayCPU = best(replayDur, wall), replayCPU+cpu
+		wall, cpu, err = timed(func() error {
+			_, _, err := projections.Fold(ctx, env.Store, time.Time{})
+			return err
+		})
+		if err != nil {
 			return err
 		}
-		foldDur, foldCPU = best(foldDur, time.Since(t2)), foldCPU+cpuTime()-c2
+		foldDur, foldCPU = best(foldDur, wall), foldCPU+cpu
 	}
 	// The baseline is given in both units: a commit carries several events, so the raw
 	// replay moves fewer, larger messages than there are events.
@@ -240,6 +251,13 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 // cpuNote is the goal column of the CPU rows, which have no goal of their own (see the
 // package comment).
 const cpuNote = "(diagnostic)"
+
+// timed runs f and returns how long it took and the CPU the process spent meanwhile.
+func timed(f func() error) (wall, cpu time.Duration, err error) {
+	t0, c0 := time.Now(), cpuTime()
+	err = f()
+	return time.Since(t0), cpuTime() - c0, err
+}
 
 // cpuTime is the CPU, user and system, this process has used so far.
 func cpuTime() time.Duration {
