@@ -44,6 +44,10 @@ type CommandRecord struct {
 	Events     []domain.Event
 }
 
+// wireCommit and wireCommand are the stored shape of a commit and a command: the
+// schema (docs/events) is made from them and TestPrintAsMarshal marshals them as the
+// reference, while appendCommit (print.go) writes the same members by hand. A member
+// added here must be added there too.
 type wireCommit struct {
 	V        int           `json:"v" schema:"version"`
 	Scope    string        `json:"scope" schema:"scope"`
