@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/projections"
+	"github.com/shopspring/decimal"
 )
 
 // The grouped pages (ageing, baddebt) encode exactly as the per-row way of cutting
@@ -20,11 +22,13 @@ func TestGroupedPagesMatchPerRowCut(t *testing.T) {
 		}
 		ageing.Currencies = append(ageing.Currencies, cur)
 	}
+	doubtful := doubtfulRows(t, 10)
 	bad := projections.BadDebtReport{AsOf: "2026-02-20"}
 	for c, n := range [][2]int{{2, 0}, {0, 2}, {0, 0}, {1, 3}, {3, 1}} {
 		cur := projections.BadDebtCurrency{Currency: fmt.Sprint("C", c), Totals: projections.BadDebtTotals{Doubtful: fmt.Sprint(c)}}
-		for i := range n[0] { // nil when there are none, as well as non-nil
-			cur.Doubtful = append(cur.Doubtful, projections.DoubtfulRow{Invoice: fmt.Sprint("d-", c, "-", i)})
+		for range n[0] { // nil when there are none, as well as non-nil
+			cur.Doubtful = append(cur.Doubtful, doubtful[0])
+			doubtful = doubtful[1:]
 		}
 		for i := range n[1] {
 			cur.WrittenOff = append(cur.WrittenOff, projections.WrittenOffRow{Invoice: fmt.Sprint("w-", c, "-", i)})
@@ -46,6 +50,23 @@ func TestGroupedPagesMatchPerRowCut(t *testing.T) {
 			}
 		}
 	}
+}
+
+// doubtfulRows are n doubtful rows of a real register, each of its own invoice: rows
+// are made only by the register.
+func doubtfulRows(t *testing.T, n int) projections.DoubtfulRows {
+	books := domain.NewBooks()
+	on := domain.MustDate("2025-01-01")
+	books.ApplyCommand("C", "reg", "h", []domain.Event{domain.CustomerRegistered{On: on, Customer: "C", Name: "C", Grade: 1, TermsDays: 30, Collector: "col"}})
+	for i := range n {
+		books.ApplyCommand("C", fmt.Sprint("inv", i), "h", []domain.Event{domain.InvoiceIssued{On: on, Invoice: fmt.Sprintf("d-%02d", i),
+			Amount: decimal.New(100, 0), Currency: domain.MustCurrency("CNY"), Due: on.AddDays(30)}})
+	}
+	rep := projections.BadDebt(books, domain.MustDate("2026-02-20"))
+	if len(rep.Currencies) != 1 || len(rep.Currencies[0].Doubtful) != n {
+		t.Fatalf("want %d doubtful rows, got %+v", n, rep)
+	}
+	return rep.Currencies[0].Doubtful
 }
 
 // perRowCut is the former cut: a reference to every row of the report, then the page.

@@ -350,19 +350,42 @@ func referenceAgeing(books *domain.Books, asOf domain.Date, basis Basis, bk Buck
 	return rep
 }
 
+// The reference register's own types, with every text a string of its own: the
+// register's rows refer to their invoices instead (DoubtfulRow), and the reference
+// must not share that.
+type (
+	refBadDebtReport struct {
+		AsOf       string               `json:"as_of"`
+		Currencies []refBadDebtCurrency `json:"currencies"`
+	}
+	refBadDebtCurrency struct {
+		Currency   string           `json:"currency"`
+		Doubtful   []refDoubtfulRow `json:"doubtful"`
+		WrittenOff []WrittenOffRow  `json:"written_off"`
+		Totals     BadDebtTotals    `json:"totals"`
+	}
+	refDoubtfulRow struct {
+		Invoice       string `json:"invoice"`
+		Customer      string `json:"customer"`
+		Due           string `json:"due"`
+		DoubtfulSince string `json:"doubtful_since"`
+		Outstanding   string `json:"outstanding"`
+	}
+)
+
 // referenceBadDebt is the bad-debt register computed from its definition.
-func referenceBadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
+func referenceBadDebt(books *domain.Books, asOf domain.Date) refBadDebtReport {
 	type sums struct {
 		cur                          domain.Currency
 		doubtful, written, recovered decimal.Decimal
-		doubtfulRows                 []DoubtfulRow
+		doubtfulRows                 []refDoubtfulRow
 		writtenRows                  []WrittenOffRow
 	}
 	per := map[string]*sums{}
 	get := func(c domain.Currency) *sums {
 		if per[c.Code()] == nil {
 			per[c.Code()] = &sums{cur: c, doubtful: decimal.Zero, written: decimal.Zero, recovered: decimal.Zero,
-				doubtfulRows: []DoubtfulRow{}, writtenRows: []WrittenOffRow{}}
+				doubtfulRows: []refDoubtfulRow{}, writtenRows: []WrittenOffRow{}}
 		}
 		return per[c.Code()]
 	}
@@ -385,18 +408,18 @@ func referenceBadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 				s := get(inv.Currency)
 				out := inv.OutstandingAsOf(asOf)
 				s.doubtful = s.doubtful.Add(out)
-				s.doubtfulRows = append(s.doubtfulRows, DoubtfulRow{Invoice: inv.ID, Customer: a.ID(),
+				s.doubtfulRows = append(s.doubtfulRows, refDoubtfulRow{Invoice: inv.ID, Customer: a.ID(),
 					Due: inv.DueAsOf(asOf).String(), DoubtfulSince: inv.DoubtfulSince(asOf).String(),
 					Outstanding: domain.FormatMoney(out, inv.Currency)})
 			}
 		}
 	}
-	rep := BadDebtReport{AsOf: asOf.String(), Currencies: []BadDebtCurrency{}}
+	rep := refBadDebtReport{AsOf: asOf.String(), Currencies: []refBadDebtCurrency{}}
 	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
 		sort.Slice(s.doubtfulRows, func(i, j int) bool { return s.doubtfulRows[i].Invoice < s.doubtfulRows[j].Invoice })
 		sort.Slice(s.writtenRows, func(i, j int) bool { return s.writtenRows[i].Invoice < s.writtenRows[j].Invoice })
-		rep.Currencies = append(rep.Currencies, BadDebtCurrency{Currency: code, Doubtful: s.doubtfulRows,
+		rep.Currencies = append(rep.Currencies, refBadDebtCurrency{Currency: code, Doubtful: s.doubtfulRows,
 			WrittenOff: s.writtenRows, Totals: BadDebtTotals{Doubtful: domain.FormatMoney(s.doubtful, s.cur),
 				WrittenOff: domain.FormatMoney(s.written, s.cur), Recovered: domain.FormatMoney(s.recovered, s.cur)}})
 	}

@@ -73,7 +73,7 @@ func (r BadDebtReport) Rows() [][]string {
 	var rows [][]string
 	for _, c := range r.Currencies {
 		for _, d := range c.Doubtful {
-			rows = append(rows, []string{c.Currency, "doubtful", d.Invoice, d.Customer, d.Due, d.DoubtfulSince, d.Outstanding, "", "", "", ""})
+			rows = append(rows, []string{c.Currency, "doubtful", d.Invoice(), d.Customer(), d.Due(), d.DoubtfulSince(), d.Outstanding(), "", "", "", ""})
 		}
 		for _, w := range c.WrittenOff {
 			rows = append(rows, []string{c.Currency, "written_off", w.Invoice, w.Customer, "", "", "", w.On, w.Amount, w.Reason, w.Recovered})

@@ -133,7 +133,7 @@ func (h *handler) badDebt(w http.ResponseWriter, r *http.Request) {
 		p.Names = map[string]string{}
 		for _, c := range p.Report.Currencies {
 			for _, d := range c.Doubtful {
-				p.Names[d.Customer] = nameOf(b, d.Customer)
+				p.Names[d.Customer()] = nameOf(b, d.Customer())
 			}
 			for _, wo := range c.WrittenOff {
 				p.Names[wo.Customer] = nameOf(b, wo.Customer)
