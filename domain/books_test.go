@@ -257,3 +257,40 @@ func TestAccountSlotsAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountsFollowTheBooks: the kept list of accounts changes as accounts are
+// registered, created unregistered, dropped and restored, and a list handed out
+// earlier is not changed under its holder.
+func TestAccountsFollowTheBooks(t *testing.T) {
+	ids := func(as []*domain.Account) string {
+		var out []string
+		for _, a := range as {
+			out = append(out, a.ID())
+		}
+		return strings.Join(out, ",")
+	}
+	want := func(b *domain.Books, w string) {
+		t.Helper()
+		if got := ids(b.Accounts()); got != w {
+			t.Fatalf("Accounts() = %q, want %q", got, w)
+		}
+	}
+	b := domain.NewBooks()
+	want(b, "")
+	dropFixture(b, "M", "m-", "I1")
+	want(b, "M")
+	held := b.Accounts()
+	dropFixture(b, "C", "c-", "I2")
+	dropFixture(b, "X", "x-")
+	want(b, "C,M,X")
+	b.Account("unregistered") // an account with no registration is not listed
+	want(b, "C,M,X")
+	if got := ids(held); got != "M" {
+		t.Fatalf("a list handed out earlier changed to %q", got)
+	}
+	b.Drop("M")
+	want(b, "C,X")
+	want(throughSnapshot(t, b), "C,X")
+	dropFixture(b, "M", "m2-", "I3")
+	want(b, "C,M,X")
+}
