@@ -172,13 +172,33 @@ type DisputeChange struct {
 // CreditLot is money received that may sit unapplied: a payment, an unlinked credit
 // note, a rebate or a bounty. Uses are its applications with their effective dates.
 type CreditLot struct {
-	ID        string
-	Kind      AppKind
-	On        Date
-	Currency  Currency
-	Amount    decimal.Decimal
-	Uses      []LotUse
+	ID       string
+	Kind     AppKind
+	spent    bool // nothing is left unapplied (as recorded, after every use)
+	On       Date
+	Currency Currency
+	lastUse  Date // the latest use's date; zero with no use
+	Amount   decimal.Decimal
+	Uses     []LotUse
+	// unapplied is Amount less every use. With spent and lastUse it answers what is
+	// unapplied as of a date without reading Uses or the decimal: the ageing asks it
+	// of every lot of every account, and those reads were a tenth of the report.
 	unapplied decimal.Decimal
+}
+
+// use records part of the lot applied (or recovered) from on.
+func (l *CreditLot) use(on Date, amount decimal.Decimal) {
+	l.Uses = append(l.Uses, LotUse{On: on, Amount: amount})
+	l.unapplied = l.unapplied.Sub(amount)
+	l.settle()
+}
+
+// settle sets spent and lastUse from Uses and unapplied.
+func (l *CreditLot) settle() {
+	l.spent, l.lastUse = l.unapplied.IsZero(), 0
+	for _, u := range l.Uses {
+		l.lastUse = max(l.lastUse, u.On)
+	}
 }
 
 // LotUse is part of a lot applied (or recovered) from a date on.

@@ -119,8 +119,7 @@ func (a *Account) Apply(e Event) {
 			h.recoveries = append(h.recoveries, Application{Source: e.Payment, Kind: AppPayment,
 				On: on, MoneyOn: e.On, Amount: r.Amount, Explicit: true})
 			h.recovered = h.recovered.Add(r.Amount)
-			lot.Uses = append(lot.Uses, LotUse{On: on, Amount: r.Amount})
-			lot.unapplied = lot.unapplied.Sub(r.Amount)
+			lot.use(on, r.Amount)
 		}
 	case CreditNoteIssued:
 		a.creditNote[e.CreditNote] = true
@@ -212,7 +211,7 @@ func (a *Account) fundOutcome(k FundKey) *FundOutcome {
 }
 
 func (a *Account) addLot(id string, kind AppKind, on Date, c Currency, amount decimal.Decimal) *CreditLot {
-	lot := &CreditLot{ID: id, Kind: kind, On: on, Currency: c, Amount: amount, unapplied: amount}
+	lot := &CreditLot{ID: id, Kind: kind, On: on, Currency: c, Amount: amount, unapplied: amount, spent: amount.IsZero()}
 	a.lots = append(a.lots, lot)
 	a.lotByID[id] = lot
 	return lot
@@ -232,8 +231,7 @@ func (a *Account) applyLot(lot *CreditLot, al Allocation) {
 	left := inv.reduce(al.Amount)
 	inv.Apps = append(inv.Apps, Application{Source: lot.ID, Kind: lot.Kind, On: on, MoneyOn: lot.On,
 		Amount: al.Amount, Remaining: left, Explicit: al.Explicit})
-	lot.Uses = append(lot.Uses, LotUse{On: on, Amount: al.Amount})
-	lot.unapplied = lot.unapplied.Sub(al.Amount)
+	lot.use(on, al.Amount)
 }
 
 func maxDate(a, b Date) Date {

@@ -145,10 +145,10 @@ func (inv *Invoice) SettledOn() Date {
 
 // UnappliedAsOf is the part of the lot received by d and not applied effective by d.
 func (l *CreditLot) UnappliedAsOf(d Date) decimal.Decimal {
-	if l.On > d {
+	if l.On > d || (l.spent && l.lastUse <= d) {
 		return decimal.Zero
 	}
-	if l.usedBy(d) {
+	if l.lastUse <= d {
 		return l.unapplied // the amount less every use, as recorded
 	}
 	left := l.Amount
@@ -158,14 +158,4 @@ func (l *CreditLot) UnappliedAsOf(d Date) decimal.Decimal {
 		}
 	}
 	return left
-}
-
-// usedBy reports whether every use of the lot is effective by d.
-func (l *CreditLot) usedBy(d Date) bool {
-	for _, u := range l.Uses {
-		if u.On > d {
-			return false
-		}
-	}
-	return true
 }

@@ -192,6 +192,7 @@ func Restore(s Snapshot) (*Books, error) {
 		for _, ls := range as.Lots {
 			lot := ls.Lot
 			lot.unapplied = ls.Unapplied
+			lot.settle()
 			a.lots = append(a.lots, &lot)
 			a.lotByID[lot.ID] = &lot
 		}

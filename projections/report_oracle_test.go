@@ -319,7 +319,16 @@ func referenceAgeing(books *domain.Books, asOf domain.Date, basis Basis, bk Buck
 			s.buckets[i] = s.buckets[i].Add(out)
 		}
 		for _, l := range a.Lots() {
-			if u := l.UnappliedAsOf(asOf); !u.IsZero() {
+			if l.On > asOf {
+				continue
+			}
+			u := l.Amount // less every use effective by asOf
+			for _, use := range l.Uses {
+				if use.On <= asOf {
+					u = u.Sub(use.Amount)
+				}
+			}
+			if !u.IsZero() {
 				s := get(l.Currency)
 				s.unapplied = s.unapplied.Add(u)
 			}
