@@ -32,7 +32,8 @@ type BadDebtCurrency struct {
 // instead of 80. Writing a million rows of 80 bytes, and faulting in fresh pages for
 // them, was a quarter of the register's time. The row stays right however long it is
 // kept: an invoice's id and customer never change once recorded, and the due-date
-// texts never change once made.
+// texts never change once made. Rows are made only by BadDebt; the zero row has no
+// invoice to read.
 type DoubtfulRow struct {
 	inv         *domain.Invoice
 	due         *dueDate
