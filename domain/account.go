@@ -186,14 +186,17 @@ type CreditLot struct {
 	unapplied decimal.Decimal
 }
 
-// use records part of the lot applied (or recovered) from on.
+// use records part of the lot applied (or recovered) from on. It keeps spent and
+// lastUse up to date itself: settle reads every use, and one payment spread over a
+// thousand invoices would read them a thousand times.
 func (l *CreditLot) use(on Date, amount decimal.Decimal) {
 	l.Uses = append(l.Uses, LotUse{On: on, Amount: amount})
 	l.unapplied = l.unapplied.Sub(amount)
-	l.settle()
+	l.spent, l.lastUse = l.unapplied.IsZero(), max(l.lastUse, on)
 }
 
-// settle sets spent and lastUse from Uses and unapplied.
+// settle sets spent and lastUse from Uses and unapplied, for a lot restored without
+// them.
 func (l *CreditLot) settle() {
 	l.spent, l.lastUse = l.unapplied.IsZero(), 0
 	for _, u := range l.Uses {

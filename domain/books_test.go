@@ -294,3 +294,31 @@ func TestAccountsFollowTheBooks(t *testing.T) {
 	dropFixture(b, "M", "m2-", "I3")
 	want(b, "C,M,X")
 }
+
+// TestUnappliedAsOfBeforeAndAfterTheLastUse: a payment left unapplied and used in full
+// by a later invoice is unapplied before that use and spent from it, in the books that
+// recorded it and in books restored from their snapshot.
+func TestUnappliedAsOfBeforeAndAfterTheLastUse(t *testing.T) {
+	cny := domain.MustCurrency("CNY")
+	paid, used := domain.MustDate("2026-01-10"), domain.MustDate("2026-03-01")
+	b := domain.NewBooks()
+	b.ApplyCommand("C", "reg", "h", []domain.Event{domain.CustomerRegistered{On: paid, Customer: "C", Name: "C", Grade: 1, TermsDays: 30}})
+	b.ApplyCommand("C", "pay", "h", []domain.Event{domain.PaymentRecorded{On: paid, Payment: "P",
+		Amount: decimal.New(100, 0), Currency: cny, Unapplied: decimal.New(100, 0)}})
+	b.ApplyCommand("C", "inv", "h", []domain.Event{domain.InvoiceIssued{On: used, Invoice: "I", Amount: decimal.New(300, 0),
+		Currency: cny, Due: used.AddDays(30), Applied: []domain.CreditApplication{{Source: "P", Amount: decimal.New(100, 0)}}}})
+	for name, books := range map[string]*domain.Books{"recorded": b, "restored": throughSnapshot(t, b)} {
+		lots := books.Accounts()[0].Lots()
+		if len(lots) != 1 {
+			t.Fatalf("%s: %d lots, want 1", name, len(lots))
+		}
+		for _, c := range []struct {
+			on   domain.Date
+			want string
+		}{{paid.AddDays(-1), "0"}, {paid, "100"}, {used.AddDays(-1), "100"}, {used, "0"}, {used.AddDays(400), "0"}} {
+			if got := lots[0].UnappliedAsOf(c.on); got.String() != c.want {
+				t.Errorf("%s: unapplied as of %s = %s, want %s", name, c.on, got, c.want)
+			}
+		}
+	}
+}
