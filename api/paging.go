@@ -135,15 +135,15 @@ func paginate(rep projections.Tabular, p pageReq) (projections.Tabular, int) {
 		// Per currency its doubtful rows, then its written_off rows.
 		sizes := make([]int, len(r.Currencies))
 		for c, cur := range r.Currencies {
-			sizes[c] = len(cur.Doubtful) + len(cur.WrittenOff)
+			sizes[c] = cur.Doubtful.Len() + len(cur.WrittenOff)
 		}
 		spans, total := p.spans(sizes)
 		out := r
 		out.Currencies = make([]projections.BadDebtCurrency, 0, len(spans))
 		for _, sp := range spans {
 			cur := r.Currencies[sp.group]
-			nd := len(cur.Doubtful)
-			cur.Doubtful = part(cur.Doubtful, min(sp.lo, nd), min(sp.hi, nd))
+			nd := cur.Doubtful.Len()
+			cur.Doubtful = cur.Doubtful.Slice(min(sp.lo, nd), min(sp.hi, nd))
 			cur.WrittenOff = part(cur.WrittenOff, max(sp.lo, nd)-nd, max(sp.hi, nd)-nd)
 			out.Currencies = append(out.Currencies, cur)
 		}

@@ -26,10 +26,8 @@ func TestGroupedPagesMatchPerRowCut(t *testing.T) {
 	bad := projections.BadDebtReport{AsOf: "2026-02-20"}
 	for c, n := range [][2]int{{2, 0}, {0, 2}, {0, 0}, {1, 3}, {3, 1}} {
 		cur := projections.BadDebtCurrency{Currency: fmt.Sprint("C", c), Totals: projections.BadDebtTotals{Doubtful: fmt.Sprint(c)}}
-		for range n[0] { // nil when there are none, as well as non-nil
-			cur.Doubtful = append(cur.Doubtful, doubtful[0])
-			doubtful = doubtful[1:]
-		}
+		cur.Doubtful = doubtful.Slice(0, n[0]) // the zero value when there are none, as well as not
+		doubtful = doubtful.Slice(n[0], doubtful.Len())
 		for i := range n[1] {
 			cur.WrittenOff = append(cur.WrittenOff, projections.WrittenOffRow{Invoice: fmt.Sprint("w-", c, "-", i)})
 		}
@@ -63,14 +61,14 @@ func doubtfulRows(t *testing.T, n int) projections.DoubtfulRows {
 			Amount: decimal.New(100, 0), Currency: domain.MustCurrency("CNY"), Due: on.AddDays(30)}})
 	}
 	rep := projections.BadDebt(books, domain.MustDate("2026-02-20"))
-	if len(rep.Currencies) != 1 || len(rep.Currencies[0].Doubtful) != n {
+	if len(rep.Currencies) != 1 || rep.Currencies[0].Doubtful.Len() != n {
 		t.Fatalf("want %d doubtful rows, got %+v", n, rep)
 	}
 	return rep.Currencies[0].Doubtful
 }
 
 // perRowCut is the former cut: a reference to every row of the report, then the page.
-func perRowCut(rep projections.Tabular, p pageReq) (projections.Tabular, int) {
+func perRowCut(rep projections.Tabular, p pageReq) (any, int) {
 	switch r := rep.(type) {
 	case projections.AgeingReport:
 		type ref struct{ c, i int }
@@ -102,27 +100,37 @@ func perRowCut(rep projections.Tabular, p pageReq) (projections.Tabular, int) {
 		}
 		var all []ref
 		for c, cur := range r.Currencies {
-			for i := range cur.Doubtful {
+			for i := range cur.Doubtful.Len() {
 				all = append(all, ref{c, i, true})
 			}
 			for i := range cur.WrittenOff {
 				all = append(all, ref{c, i, false})
 			}
 		}
+		// The register as plain lists of rows, each row copied on its own.
+		type plainCurrency struct {
+			Currency   string                      `json:"currency"`
+			Doubtful   []projections.DoubtfulRow   `json:"doubtful"`
+			WrittenOff []projections.WrittenOffRow `json:"written_off"`
+			Totals     projections.BadDebtTotals   `json:"totals"`
+		}
+		type plainReport struct {
+			AsOf       string          `json:"as_of"`
+			Currencies []plainCurrency `json:"currencies"`
+		}
 		lo, hi := p.window(len(all))
-		out := r
-		out.Currencies = []projections.BadDebtCurrency{}
+		out := plainReport{AsOf: r.AsOf, Currencies: []plainCurrency{}}
 		for _, x := range all[lo:hi] {
 			n := len(out.Currencies)
 			if n == 0 || out.Currencies[n-1].Currency != r.Currencies[x.c].Currency {
 				cur := r.Currencies[x.c]
-				cur.Doubtful, cur.WrittenOff = []projections.DoubtfulRow{}, []projections.WrittenOffRow{}
-				out.Currencies = append(out.Currencies, cur)
+				out.Currencies = append(out.Currencies, plainCurrency{Currency: cur.Currency, Doubtful: []projections.DoubtfulRow{},
+					WrittenOff: []projections.WrittenOffRow{}, Totals: cur.Totals})
 				n++
 			}
 			last := &out.Currencies[n-1]
 			if x.doubtful {
-				last.Doubtful = append(last.Doubtful, r.Currencies[x.c].Doubtful[x.i])
+				last.Doubtful = append(last.Doubtful, r.Currencies[x.c].Doubtful.At(x.i))
 			} else {
 				last.WrittenOff = append(last.WrittenOff, r.Currencies[x.c].WrittenOff[x.i])
 			}

@@ -1,12 +1,14 @@
 package projections
 
 import (
+	"fmt"
+	"iter"
 	"maps"
 	"slices"
+	"unsafe"
 
 	"github.com/arkeep/arkeep/domain"
 	"github.com/arkeep/arkeep/internal/jsonquote"
-	"github.com/shopspring/decimal"
 )
 
 // BadDebtReport is the Appendix A bad-debt register.
@@ -27,13 +29,10 @@ type BadDebtCurrency struct {
 // day it counts as doubtful, and what it still owes. In JSON it is
 // {"invoice","customer","due","doubtful_since","outstanding"}.
 //
-// An old ledger's register lists most of its open invoices, so a row refers to its
-// invoice and to its due date's shared texts instead of holding four strings: 32 bytes
-// instead of 80. Writing a million rows of 80 bytes, and faulting in fresh pages for
-// them, was a quarter of the register's time. The row stays right however long it is
-// kept: an invoice's id and customer never change once recorded, and the due-date
-// texts never change once made. Rows are made only by BadDebt; the zero row has no
-// invoice to read.
+// A row is made when a register's rows are read (DoubtfulRows.At, All): it refers to
+// its invoice, its due date's shared texts and its amount's text in the register. It
+// stays right however long it is kept: an invoice's id and customer never change once
+// recorded, and the texts never change once made. The zero row has no invoice to read.
 type DoubtfulRow struct {
 	inv         *domain.Invoice
 	due         *dueDate
@@ -75,17 +74,106 @@ func (r DoubtfulRow) appendJSON(b []byte) []byte {
 	return append(b, `"}`...)
 }
 
-// DoubtfulRows are a currency's doubtful rows. They are written to JSON as one array
-// in one call rather than a Marshaler call per row: a register of a million rows is
-// sixty megabytes of JSON.
-type DoubtfulRows []DoubtfulRow
+// DoubtfulRows are a currency's doubtful rows, in invoice id order. In JSON they are
+// an array of rows, [] when there are none (the zero value).
+//
+// An old ledger's register lists most of its open invoices, and the dashboard, the
+// API and the CSVs make it over the live books. So the register keeps its rows as
+// twelve-byte records with no pointer, in the runs the scan found them in, with their
+// amounts printed into each run's text as they were found; a row is made only when it
+// is read, and the JSON is written straight from the records. Rows of 32 bytes with
+// two pointers, a million of them made on every report, set off garbage collection
+// over the whole books; with a million invoices held that was a third of the report.
+type DoubtfulRows struct {
+	invoices []*domain.Invoice // the books' invoices in id order as the register read them; never changed
+	runs     []doubtfulRun     // in invoice order
+	n        int
+}
 
-// MarshalJSON writes the rows as a JSON array, [] when there are none.
+// doubtfulRun is the doubtful rows of one currency that one part of the scan found.
+type doubtfulRun struct {
+	recs  []doubtfulRec
+	texts []byte // the rows' outstanding amounts, end to end; never written again
+	start uint32 // where recs[0]'s amount starts in texts
+}
+
+// doubtfulRec is one row: its amount is texts[end of the record before (start for the
+// first) : end].
+type doubtfulRec struct {
+	inv int32       // index in invoices (books hold far fewer than 2³¹)
+	due domain.Date // effective due date
+	end uint32
+}
+
+// Len is the number of rows.
+func (rs DoubtfulRows) Len() int { return rs.n }
+
+// At is row i; it panics unless 0 ≤ i < Len(), as a slice index would.
+func (rs DoubtfulRows) At(i int) DoubtfulRow {
+	if i >= 0 {
+		for ri := range rs.runs {
+			r := &rs.runs[ri]
+			if i < len(r.recs) {
+				return rs.row(r, i)
+			}
+			i -= len(r.recs)
+		}
+	}
+	panic(fmt.Sprintf("projections: doubtful row %d out of range [0:%d]", i, rs.n))
+}
+
+// All yields the rows in order, for range loops and templates.
+func (rs DoubtfulRows) All() iter.Seq[DoubtfulRow] {
+	return func(yield func(DoubtfulRow) bool) {
+		for ri := range rs.runs {
+			r := &rs.runs[ri]
+			for i := range r.recs {
+				if !yield(rs.row(r, i)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Slice is rows [lo, hi), sharing the records; it panics unless 0 ≤ lo ≤ hi ≤ Len().
+func (rs DoubtfulRows) Slice(lo, hi int) DoubtfulRows {
+	if lo < 0 || hi < lo || hi > rs.n {
+		panic(fmt.Sprintf("projections: doubtful rows [%d:%d] out of range [0:%d]", lo, hi, rs.n))
+	}
+	out := DoubtfulRows{invoices: rs.invoices, n: hi - lo}
+	for _, r := range rs.runs {
+		n := len(r.recs)
+		if a, b := max(lo, 0), min(hi, n); a < b {
+			sub := doubtfulRun{recs: r.recs[a:b:b], texts: r.texts, start: r.start}
+			if a > 0 {
+				sub.start = r.recs[a-1].end
+			}
+			out.runs = append(out.runs, sub)
+		}
+		lo, hi = lo-n, hi-n
+	}
+	return out
+}
+
+// row makes row i of run r.
+func (rs DoubtfulRows) row(r *doubtfulRun, i int) DoubtfulRow {
+	start := r.start
+	if i > 0 {
+		start = r.recs[i-1].end
+	}
+	text := r.texts[start:r.recs[i].end]
+	return DoubtfulRow{inv: rs.invoices[r.recs[i].inv], due: dueDateOf(r.recs[i].due),
+		outstanding: unsafe.String(unsafe.SliceData(text), len(text))}
+}
+
+// MarshalJSON writes the rows as a JSON array in one call rather than a Marshaler
+// call per row: a register of a million rows is sixty megabytes of JSON.
 func (rs DoubtfulRows) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 2+len(rs)*128)
+	b := make([]byte, 0, 2+rs.n*128)
 	b = append(b, '[')
-	for i, r := range rs {
-		if i > 0 {
+	for r := range rs.All() {
+		if len(b) > 1 {
 			b = append(b, ',')
 		}
 		b = r.appendJSON(b)
@@ -114,24 +202,14 @@ type badDebtSums struct {
 	cur                          domain.Currency
 	doubtful, written, recovered money
 	nDoubtful, nWritten          int
-	found                        []doubtful // the doubtful invoices of the first pass
-	doubtfulRows                 DoubtfulRows
+	run                          doubtfulRun   // a part's doubtful rows
+	runs                         []doubtfulRun // the parts' runs, joined in order
 	writtenRows                  []WrittenOffRow
-}
-
-// doubtful is a doubtful invoice as the first pass of BadDebt finds it: sixteen bytes
-// and no pointer, so that a million of them cost the collector nothing.
-type doubtful struct {
-	inv   int32       // index in the id-ordered invoices (books hold far fewer than 2³¹)
-	due   domain.Date // effective due date
-	minor int64       // outstanding, unless badDebtPart.exact has it
 }
 
 // badDebtPart is one contiguous run of the id-ordered invoices.
 type badDebtPart struct {
-	per     map[string]*badDebtSums
-	amounts texts
-	exact   map[int32]decimal.Decimal // outstanding with no minor-unit form, by invoice index
+	per map[string]*badDebtSums
 }
 
 // BadDebt lists, per currency, the doubtful invoices and the write-offs as of asOf, in
@@ -140,48 +218,27 @@ type badDebtPart struct {
 // Most of a large register is doubtful rows, so the scan runs over the books' invoices
 // already in id order (no sort per report), split over the CPUs in contiguous runs that
 // are joined in order; sums are in minor units and the due-date texts are made once
-// per date (money.go). It takes two passes: the first finds the doubtful invoices and
-// keeps them as small records, the second writes their rows, each part straight into
-// its place in one list per currency. Building each part's rows and then joining
-// them allocated and copied the rows three times over (a million rows are 80 MB with a
-// pointer every 16 bytes), and the garbage collection that paid for was most of the
-// report.
+// per date (money.go). Each part keeps the doubtful rows it finds as records in one
+// run per currency, and the register holds the runs as they are (DoubtfulRows): the
+// rows are neither copied nor joined.
 func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 	invoices := books.InvoicesByID()
 	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
 		return scanBadDebt(invoices, lo, hi, asOf, true)
 	})
-
-	per, offset := joinParts(parts)
-	for _, s := range per {
-		s.doubtfulRows = make(DoubtfulRows, s.nDoubtful)
-	}
-	inEach(len(parts), func(i int) {
-		part := parts[i]
-		for code, p := range part.per {
-			rows := per[code].doubtfulRows[offset[i][code]:]
-			for j, d := range p.found {
-				text := ""
-				if exact, ok := part.exact[d.inv]; ok {
-					text = domain.FormatMoney(exact, p.cur)
-				} else {
-					text = part.amounts.minor(d.minor, p.cur.Digits())
-				}
-				rows[j] = DoubtfulRow{inv: invoices[d.inv], due: dueDateOf(d.due), outstanding: text}
-			}
-		}
-	})
+	per := joinParts(parts)
 	rep := BadDebtReport{AsOf: asOf.String(), Currencies: []BadDebtCurrency{}}
 	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
-		rep.Currencies = append(rep.Currencies, BadDebtCurrency{Currency: code, Doubtful: s.doubtfulRows,
+		rep.Currencies = append(rep.Currencies, BadDebtCurrency{Currency: code,
+			Doubtful:   DoubtfulRows{invoices: invoices, runs: s.runs, n: s.nDoubtful},
 			WrittenOff: s.writtenRows, Totals: s.totals()})
 	}
 	return rep
 }
 
-// scanBadDebt is the first pass of the register over invoices[lo:hi]: the sums and
-// counts per currency and, with rows, the write-off rows and the doubtful records.
+// scanBadDebt is the register over invoices[lo:hi]: the sums and counts per currency
+// and, with rows, the write-off rows and the doubtful rows.
 func scanBadDebt(invoices []*domain.Invoice, lo, hi int, asOf domain.Date, rows bool) *badDebtPart {
 	p := &badDebtPart{per: map[string]*badDebtSums{}}
 	var last *badDebtSums // the invoice before's currency: most ledgers have one
@@ -230,16 +287,19 @@ func scanBadDebt(invoices []*domain.Invoice, lo, hi int, asOf domain.Date, rows 
 		if !rows {
 			continue
 		}
-		if !out.fast {
-			if p.exact == nil {
-				p.exact = map[int32]decimal.Decimal{}
-			}
-			p.exact[int32(i)] = out.exact
+		r := &s.run
+		if r.recs == nil {
+			// Room for the rest of the run, never grown and copied; amounts are a few
+			// characters each.
+			r.recs = make([]doubtfulRec, 0, hi-i)
+			r.texts = make([]byte, 0, 8*(hi-i))
 		}
-		if s.found == nil {
-			s.found = make([]doubtful, 0, hi-i) // room for the rest of the run: never grown and copied
+		if out.fast {
+			r.texts = domain.AppendFixed(r.texts, out.minor, inv.Currency.Digits())
+		} else {
+			r.texts = append(r.texts, domain.FormatMoney(out.exact, inv.Currency)...)
 		}
-		s.found = append(s.found, doubtful{inv: int32(i), due: due, minor: out.minor})
+		r.recs = append(r.recs, doubtfulRec{inv: int32(i), due: due, end: uint32(len(r.texts))})
 	}
 	return p
 }
@@ -260,7 +320,7 @@ func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
 	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
 		return scanBadDebt(invoices, lo, hi, asOf, false)
 	})
-	per, _ := joinParts(parts)
+	per := joinParts(parts)
 	out := []BadDebtSummary{}
 	for _, code := range slices.Sorted(maps.Keys(per)) {
 		s := per[code]
@@ -269,34 +329,32 @@ func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
 	return out
 }
 
-// joinParts joins the first pass's parts in part order: the sums, counts and write-off
-// rows per currency, and for each part where its doubtful rows start in its
-// currencies' rows.
-func joinParts(parts []*badDebtPart) (map[string]*badDebtSums, []map[string]int) {
+// joinParts joins the parts in part order: the sums, counts and rows per currency.
+func joinParts(parts []*badDebtPart) map[string]*badDebtSums {
 	per := map[string]*badDebtSums{}
-	offset := make([]map[string]int, len(parts))
-	for i, part := range parts {
-		offset[i] = map[string]int{}
+	for _, part := range parts {
 		for code, p := range part.per {
 			s := per[code]
 			if s == nil {
 				s = &badDebtSums{cur: p.cur, writtenRows: []WrittenOffRow{}}
 				per[code] = s
 			}
-			offset[i][code] = s.nDoubtful
 			s.join(p)
 		}
 	}
-	return per, offset
+	return per
 }
 
-// join adds a later part's sums, counts and write-off rows to s.
+// join adds a later part's sums, counts and rows to s.
 func (s *badDebtSums) join(p *badDebtSums) {
 	s.doubtful.addMoney(p.doubtful, s.cur)
 	s.written.addMoney(p.written, s.cur)
 	s.recovered.addMoney(p.recovered, s.cur)
 	s.nDoubtful += p.nDoubtful
 	s.nWritten += p.nWritten
+	if len(p.run.recs) > 0 {
+		s.runs = append(s.runs, p.run)
+	}
 	s.writtenRows = append(s.writtenRows, p.writtenRows...)
 }
 

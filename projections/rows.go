@@ -72,7 +72,7 @@ func (r BadDebtReport) Header() []string {
 func (r BadDebtReport) Rows() [][]string {
 	var rows [][]string
 	for _, c := range r.Currencies {
-		for _, d := range c.Doubtful {
+		for d := range c.Doubtful.All() {
 			rows = append(rows, []string{c.Currency, "doubtful", d.Invoice(), d.Customer(), d.Due(), d.DoubtfulSince(), d.Outstanding(), "", "", "", ""})
 		}
 		for _, w := range c.WrittenOff {

@@ -132,7 +132,7 @@ func (h *handler) badDebt(w http.ResponseWriter, r *http.Request) {
 		p.Report = projections.BadDebt(b, asOf)
 		p.Names = map[string]string{}
 		for _, c := range p.Report.Currencies {
-			for _, d := range c.Doubtful {
+			for d := range c.Doubtful.All() {
 				p.Names[d.Customer()] = nameOf(b, d.Customer())
 			}
 			for _, wo := range c.WrittenOff {
