@@ -235,8 +235,10 @@ func compute(b *domain.Books, p *domain.Policy, day domain.Date, bk projections.
 		curSet[code] = true
 	}
 
-	// Ageing (due basis, default buckets): the report's per-currency totals.
-	for _, cur := range projections.Ageing(b, day, projections.BasisDue, bk).Currencies {
+	// Ageing (due basis, default buckets): the report's per-currency totals; and the
+	// bad-debt register's, from the same scan of the invoices.
+	ageing, badDebt := projections.AgeingAndBadDebtSummaries(b, day, projections.BasisDue, bk)
+	for _, cur := range ageing.Currencies {
 		curSet[cur.Currency] = true
 		vals := make([]decimal.Decimal, len(cur.Totals.Buckets.Values))
 		total := decimal.Zero
@@ -250,7 +252,7 @@ func compute(b *domain.Books, p *domain.Policy, day domain.Date, bk projections.
 	}
 
 	// Bad-debt register: doubtful outstanding, written off by the day.
-	for _, cur := range projections.BadDebtSummaries(b, day) {
+	for _, cur := range badDebt {
 		curSet[cur.Currency] = true
 		s.doubtful[cur.Currency] = s.parse(cur.Totals.Doubtful)
 		s.writtenOff[cur.Currency] = s.parse(cur.Totals.WrittenOff)

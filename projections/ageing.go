@@ -183,32 +183,23 @@ type ageingCurrency struct {
 // invoice, so it sums in minor units (money.go) and works in two passes split over the
 // CPUs. The first scans the invoices in id order, which is close to the order they
 // were recorded and so to their order in memory, and sums them per account slot
-// (ageScan). Going account by account instead read each account's invoices from all
-// over the heap, and waiting for memory was most of the report. The second makes the
-// rows account by account; each part keeps account order and the parts are joined in
-// order, so the result is that of one pass.
+// (ageScan, scan.go). Going account by account instead read each account's invoices
+// from all over the heap, and waiting for memory was most of the report. The second
+// makes the rows account by account; each part keeps account order and the parts are
+// joined in order, so the result is that of one pass.
 func Ageing(books *domain.Books, asOf domain.Date, basis Basis, bk Buckets) AgeingReport {
+	q := scanSpec{asOf: asOf, basis: basis, bk: bk, age: true}
+	return ageingReport(books, scanInvoices(books, books.InvoicesByID(), q), q)
+}
+
+// ageingReport makes the ageing's rows from the scan's parts.
+func ageingReport(books *domain.Books, scanned []reportScan, q scanSpec) AgeingReport {
+	asOf, basis, bk := q.asOf, q.basis, q.bk
 	n := len(bk.names)
-	invoices := books.InvoicesByID()
-	slots := books.Slots()
-	scans := inParts(len(invoices), func(lo, hi int) *ageScan {
-		s := newAgeScan(slots, n)
-		for _, inv := range invoices[lo:hi] {
-			if !inv.IssuedBy(asOf) {
-				continue
-			}
-			out := owedAsOf(inv, asOf)
-			if !out.positive() {
-				continue
-			}
-			from := inv.DueAsOf(asOf)
-			if basis == BasisIssue {
-				from = inv.Issued
-			}
-			s.add(inv.AccountSlot(), inv.Currency, bk.index(int(asOf-from)), out)
-		}
-		return s
-	})
+	scans := make([]*ageScan, len(scanned))
+	for i, p := range scanned {
+		scans[i] = p.age
+	}
 	accts := books.Accounts()
 	parts := inParts(len(accts), func(lo, hi int) ageingPart {
 		part := ageingPart{}

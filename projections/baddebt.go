@@ -209,7 +209,8 @@ type badDebtSums struct {
 
 // badDebtPart is one contiguous run of the id-ordered invoices.
 type badDebtPart struct {
-	per map[string]*badDebtSums
+	per  map[string]*badDebtSums
+	last *badDebtSums // the invoice before's currency: most ledgers have one
 }
 
 // BadDebt lists, per currency, the doubtful invoices and the write-offs as of asOf, in
@@ -217,15 +218,17 @@ type badDebtPart struct {
 //
 // Most of a large register is doubtful rows, so the scan runs over the books' invoices
 // already in id order (no sort per report), split over the CPUs in contiguous runs that
-// are joined in order; sums are in minor units and the due-date texts are made once
-// per date (money.go). Each part keeps the doubtful rows it finds as records in one
-// run per currency, and the register holds the runs as they are (DoubtfulRows): the
-// rows are neither copied nor joined.
+// are joined in order (scan.go); sums are in minor units and the due-date texts are
+// made once per date (money.go). Each part keeps the doubtful rows it finds as records
+// in one run per currency, and the register holds the runs as they are (DoubtfulRows):
+// the rows are neither copied nor joined.
 func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 	invoices := books.InvoicesByID()
-	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
-		return scanBadDebt(invoices, lo, hi, asOf, true)
-	})
+	return badDebtReport(invoices, scanInvoices(books, invoices, scanSpec{asOf: asOf, bad: true, rows: true}), asOf)
+}
+
+// badDebtReport joins the scan's parts into the register.
+func badDebtReport(invoices []*domain.Invoice, parts []reportScan, asOf domain.Date) BadDebtReport {
 	per := joinParts(parts)
 	rep := BadDebtReport{AsOf: asOf.String(), Currencies: []BadDebtCurrency{}}
 	for _, code := range slices.Sorted(maps.Keys(per)) {
@@ -237,71 +240,59 @@ func BadDebt(books *domain.Books, asOf domain.Date) BadDebtReport {
 	return rep
 }
 
-// scanBadDebt is the register over invoices[lo:hi]: the sums and counts per currency
-// and, with rows, the write-off rows and the doubtful rows.
-func scanBadDebt(invoices []*domain.Invoice, lo, hi int, asOf domain.Date, rows bool) *badDebtPart {
-	p := &badDebtPart{per: map[string]*badDebtSums{}}
-	var last *badDebtSums // the invoice before's currency: most ledgers have one
-	get := func(c domain.Currency) *badDebtSums {
-		if last != nil && last.cur == c {
-			return last
-		}
-		s := p.per[c.Code()]
-		if s == nil {
-			s = &badDebtSums{cur: c, writtenRows: []WrittenOffRow{}}
-			p.per[c.Code()] = s
-		}
-		last = s
-		return s
+func newBadDebtPart() *badDebtPart { return &badDebtPart{per: map[string]*badDebtSums{}} }
+
+// get is the part's sums in c.
+func (p *badDebtPart) get(c domain.Currency) *badDebtSums {
+	if p.last != nil && p.last.cur == c {
+		return p.last
 	}
-	for i := lo; i < hi; i++ {
-		inv := invoices[i]
-		if !inv.IssuedBy(asOf) {
-			continue
-		}
-		if inv.WrittenOffBy(asOf) {
-			s := get(inv.Currency)
-			w := inv.WrittenOff()
-			rec := inv.RecoveredAsOf(asOf)
-			s.written.add(w.Amount, inv.Currency)
-			s.recovered.add(rec, inv.Currency)
-			s.nWritten++
-			if rows {
-				s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer(), On: w.On.String(),
-					Amount: domain.FormatMoney(w.Amount, inv.Currency), Reason: w.Reason.String(),
-					Recovered: domain.FormatMoney(rec, inv.Currency)})
-			}
-			continue
-		}
-		out := owedAsOf(inv, asOf)
-		if !out.positive() {
-			continue
-		}
-		due := inv.DueAsOf(asOf)
-		if asOf < dueDateOf(due).doubtfulSince { // the six-month rule, as domain.Invoice.DoubtfulOn
-			continue
-		}
-		s := get(inv.Currency)
-		out.addTo(&s.doubtful, inv.Currency)
-		s.nDoubtful++
-		if !rows {
-			continue
-		}
-		r := &s.run
-		if r.recs == nil {
-			// Room for the rest of the run, never grown and copied; amounts are a few
-			// characters each.
-			r.recs = make([]doubtfulRec, 0, hi-i)
-			r.texts = make([]byte, 0, 8*(hi-i))
-		}
-		if out.fast {
-			r.texts = domain.AppendFixed(r.texts, out.minor, inv.Currency.Digits())
-		} else {
-			r.texts = append(r.texts, domain.FormatMoney(out.exact, inv.Currency)...)
-		}
-		r.recs = append(r.recs, doubtfulRec{inv: int32(i), due: due, end: uint32(len(r.texts))})
+	s := p.per[c.Code()]
+	if s == nil {
+		s = &badDebtSums{cur: c, writtenRows: []WrittenOffRow{}}
+		p.per[c.Code()] = s
 	}
-	return p
+	p.last = s
+	return s
+}
+
+// writtenOff adds an invoice written off by asOf.
+func (p *badDebtPart) writtenOff(inv *domain.Invoice, asOf domain.Date, rows bool) {
+	s := p.get(inv.Currency)
+	w := inv.WrittenOff()
+	rec := inv.RecoveredAsOf(asOf)
+	s.written.add(w.Amount, inv.Currency)
+	s.recovered.add(rec, inv.Currency)
+	s.nWritten++
+	if rows {
+		s.writtenRows = append(s.writtenRows, WrittenOffRow{Invoice: inv.ID, Customer: inv.Customer(), On: w.On.String(),
+			Amount: domain.FormatMoney(w.Amount, inv.Currency), Reason: w.Reason.String(),
+			Recovered: domain.FormatMoney(rec, inv.Currency)})
+	}
+}
+
+// doubtful adds invoices[i], doubtful and owing out, with the row when rows is set;
+// hi is the end of the part's run of invoices.
+func (p *badDebtPart) doubtful(i, hi int, inv *domain.Invoice, due domain.Date, out owed, rows bool) {
+	s := p.get(inv.Currency)
+	out.addTo(&s.doubtful, inv.Currency)
+	s.nDoubtful++
+	if !rows {
+		return
+	}
+	r := &s.run
+	if r.recs == nil {
+		// Room for the rest of the run, never grown and copied; amounts are a few
+		// characters each.
+		r.recs = make([]doubtfulRec, 0, hi-i)
+		r.texts = make([]byte, 0, 8*(hi-i))
+	}
+	if out.fast {
+		r.texts = domain.AppendFixed(r.texts, out.minor, inv.Currency.Digits())
+	} else {
+		r.texts = append(r.texts, domain.FormatMoney(out.exact, inv.Currency)...)
+	}
+	r.recs = append(r.recs, doubtfulRec{inv: int32(i), due: due, end: uint32(len(r.texts))})
 }
 
 // BadDebtSummary is one currency of the bad-debt register without its rows: its
@@ -316,10 +307,10 @@ type BadDebtSummary struct {
 // order, without making a row: the metrics read them on every scrape, and a register
 // of a million doubtful invoices is a hundred megabytes of rows.
 func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
-	invoices := books.InvoicesByID()
-	parts := inParts(len(invoices), func(lo, hi int) *badDebtPart {
-		return scanBadDebt(invoices, lo, hi, asOf, false)
-	})
+	return badDebtSummaries(scanInvoices(books, books.InvoicesByID(), scanSpec{asOf: asOf, bad: true}))
+}
+
+func badDebtSummaries(parts []reportScan) []BadDebtSummary {
 	per := joinParts(parts)
 	out := []BadDebtSummary{}
 	for _, code := range slices.Sorted(maps.Keys(per)) {
@@ -330,10 +321,10 @@ func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
 }
 
 // joinParts joins the parts in part order: the sums, counts and rows per currency.
-func joinParts(parts []*badDebtPart) map[string]*badDebtSums {
+func joinParts(parts []reportScan) map[string]*badDebtSums {
 	per := map[string]*badDebtSums{}
 	for _, part := range parts {
-		for code, p := range part.per {
+		for code, p := range part.bad.per {
 			s := per[code]
 			if s == nil {
 				s = &badDebtSums{cur: p.cur, writtenRows: []WrittenOffRow{}}

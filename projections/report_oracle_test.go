@@ -105,8 +105,12 @@ func TestReportsEqualTheirDefinition(t *testing.T) {
 		bk, _ := NewBuckets([]int{15, 45, 400})
 		for _, d := range dates {
 			for _, basis := range []Basis{BasisDue, BasisIssue} {
-				assertSameJSON(t, fmt.Sprintf("seed %d ageing %s %s", seed, d, basis),
-					Ageing(books, d, basis, bk), referenceAgeing(books, d, basis, bk))
+				wantAgeing := referenceAgeing(books, d, basis, bk)
+				assertSameJSON(t, fmt.Sprintf("seed %d ageing %s %s", seed, d, basis), Ageing(books, d, basis, bk), wantAgeing)
+				// Both from one scan: the same two reports.
+				ageing, badDebt := AgeingAndBadDebt(books, d, basis, bk)
+				assertSameJSON(t, fmt.Sprintf("seed %d both: ageing %s %s", seed, d, basis), ageing, wantAgeing)
+				assertSameJSON(t, fmt.Sprintf("seed %d both: baddebt %s %s", seed, d, basis), badDebt, referenceBadDebt(books, d))
 			}
 			assertSameJSON(t, fmt.Sprintf("seed %d baddebt %s", seed, d), BadDebt(books, d), referenceBadDebt(books, d))
 		}
@@ -123,6 +127,9 @@ func TestReportsSplitOverCPUs(t *testing.T) {
 	d := domain.MustDate("2026-10-01")
 	assertSameJSON(t, "ageing", Ageing(books, d, BasisDue, DefaultBuckets()), referenceAgeing(books, d, BasisDue, DefaultBuckets()))
 	assertSameJSON(t, "baddebt", BadDebt(books, d), referenceBadDebt(books, d))
+	ageing, badDebt := AgeingAndBadDebt(books, d, BasisDue, DefaultBuckets())
+	assertSameJSON(t, "both: ageing", ageing, referenceAgeing(books, d, BasisDue, DefaultBuckets()))
+	assertSameJSON(t, "both: baddebt", badDebt, referenceBadDebt(books, d))
 }
 
 // TestBadDebtSummariesAreTheRegisters: the metrics' summaries (no rows) give each
@@ -143,6 +150,9 @@ func TestBadDebtSummariesAreTheRegisters(t *testing.T) {
 				want = append(want, BadDebtSummary{Currency: c.Currency, Doubtful: c.Doubtful.Len(), WrittenOff: len(c.WrittenOff), Totals: c.Totals})
 			}
 			assertSameJSON(t, fmt.Sprintf("seed %d summaries %s", tc.seed, d), BadDebtSummaries(books, d), append([]BadDebtSummary{}, want...))
+			ageing, summaries := AgeingAndBadDebtSummaries(books, d, BasisDue, DefaultBuckets())
+			assertSameJSON(t, fmt.Sprintf("seed %d both: summaries %s", tc.seed, d), summaries, append([]BadDebtSummary{}, want...))
+			assertSameJSON(t, fmt.Sprintf("seed %d both: ageing %s", tc.seed, d), ageing, Ageing(books, d, BasisDue, DefaultBuckets()))
 		}
 	}
 }

@@ -51,27 +51,34 @@ func writeDailyReports(dir string, live *projections.Live, day domain.Date) (wri
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("report dir: %w", err)
 	}
-	reports := []struct {
-		name  string
-		build func(*domain.Books) projections.Tabular
-	}{
-		{"ageing", func(b *domain.Books) projections.Tabular {
-			return projections.Ageing(b, day, projections.BasisDue, projections.DefaultBuckets())
-		}},
-		{"baddebt", func(b *domain.Books) projections.Tabular { return projections.BadDebt(b, day) }},
+	names := []string{"ageing", "baddebt"}
+	paths := make([]string, len(names))
+	missing := false
+	for i, name := range names {
+		paths[i] = filepath.Join(dir, fmt.Sprintf("%s-%s.csv", name, day))
+		if _, err := os.Stat(paths[i]); err != nil {
+			missing = true
+		}
 	}
-	for _, r := range reports {
-		path := filepath.Join(dir, fmt.Sprintf("%s-%s.csv", r.name, day))
+	if !missing {
+		return nil, nil
+	}
+	// Both reports from one scan of the invoices.
+	var reps []projections.Tabular
+	live.View(func(b *domain.Books) {
+		ageing, badDebt := projections.AgeingAndBadDebt(b, day, projections.BasisDue, projections.DefaultBuckets())
+		reps = []projections.Tabular{ageing, badDebt}
+	})
+	for i, rep := range reps {
+		path := paths[i]
 		if _, err := os.Stat(path); err == nil {
 			continue
 		}
-		var rep projections.Tabular
-		live.View(func(b *domain.Books) { rep = r.build(b) })
 		var buf bytes.Buffer
 		if err := projections.WriteCSV(&buf, rep); err != nil {
 			return written, err
 		}
-		tmp, err := os.CreateTemp(dir, "."+r.name+"-*.tmp")
+		tmp, err := os.CreateTemp(dir, "."+names[i]+"-*.tmp")
 		if err != nil {
 			return written, err
 		}

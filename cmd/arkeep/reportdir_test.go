@@ -68,6 +68,21 @@ func TestDailyReportsWrittenOnce(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("report dir holds %d entries, want the 2 reports and no temporary files", len(entries))
 	}
+	// A lost report is written again, and only it.
+	bad := filepath.Join(out, "baddebt-2026-03-31.csv")
+	before, err := os.ReadFile(bad)
+	if err != nil || !strings.HasPrefix(string(before), "currency,kind,invoice,") {
+		t.Fatalf("bad-debt CSV (%v):\n%s", err, before)
+	}
+	if err := os.Remove(bad); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := writeDailyReports(out, live, day); err != nil || len(again) != 1 || again[0] != bad {
+		t.Fatalf("after losing the bad-debt report: wrote %v (%v), want only %s", again, err, bad)
+	}
+	if after, _ := os.ReadFile(bad); string(after) != string(before) {
+		t.Errorf("the bad-debt report written again reads\n%s\nwant\n%s", after, before)
+	}
 }
 
 // serve's report-dir step writes once a day: not from a projection it could not check
