@@ -82,8 +82,9 @@ func (r DoubtfulRow) appendJSON(b []byte) []byte {
 // twelve-byte records with no pointer, in the runs the scan found them in, with their
 // amounts printed into each run's text as they were found; a row is made only when it
 // is read, and the JSON is written straight from the records. Rows of 32 bytes with
-// two pointers, a million of them made on every report, set off garbage collection
-// over the whole books; with a million invoices held that was a third of the report.
+// two pointers, made on every report and written again once the parts were joined, set
+// off garbage collection over the whole books: with a million invoices held, the
+// register took 44-48 ms with them and 32 ms without (p50).
 type DoubtfulRows struct {
 	invoices []*domain.Invoice // the books' invoices in id order as the register read them; never changed
 	runs     []doubtfulRun     // in invoice order
@@ -98,7 +99,7 @@ type doubtfulRun struct {
 }
 
 // doubtfulRec is one row: its amount is texts[end of the record before (start for the
-// first) : end].
+// first) : end]. A run's texts stay far below 4 GiB: a few bytes per invoice.
 type doubtfulRec struct {
 	inv int32       // index in invoices (books hold far fewer than 2³¹)
 	due domain.Date // effective due date
