@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -60,5 +61,54 @@ func TestShortDecimalIsNewFromString(t *testing.T) {
 	}
 	if read < len(cases)*9/10 {
 		t.Fatalf("read only %d of %d amounts", read, len(cases))
+	}
+}
+
+// TestAppendFixedIsStringFixed: AppendFixed writes what decimal's StringFixed writes,
+// after whatever dst holds, for every number of digits at and around each power of ten,
+// the int64 limits and random values.
+func TestAppendFixedIsStringFixed(t *testing.T) {
+	vals := []int64{0, 1, -1, 5, -5, math.MaxInt64, math.MinInt64, math.MinInt64 + 1, math.MaxInt64 - 1}
+	for p := int64(1); p > 0 && p <= math.MaxInt64/10; p *= 10 {
+		vals = append(vals, p-1, p, p+1, -(p - 1), -p, -(p + 1), 10*p-1, -(10*p - 1))
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range 2000 {
+		vals = append(vals, rng.Int64()>>rng.IntN(64), -rng.Int64()>>rng.IntN(64))
+	}
+	for _, v := range vals {
+		for digits := int32(-2); digits <= 20; digits++ {
+			checkAppendFixed(t, v, digits)
+		}
+	}
+}
+
+func FuzzAppendFixed(f *testing.F) {
+	f.Add(int64(12345), int32(2))
+	f.Add(int64(-7), int32(3))
+	f.Add(int64(math.MinInt64), int32(18))
+	f.Fuzz(func(t *testing.T, v int64, digits int32) {
+		checkAppendFixed(t, v, digits%24)
+	})
+}
+
+func checkAppendFixed(t *testing.T, v int64, digits int32) {
+	t.Helper()
+	want := decimal.New(v, -digits).StringFixed(digits)
+	for _, prefix := range []string{"", "x,"} {
+		dst := make([]byte, len(prefix), len(prefix)+int(v&3)) // room for none, some or all of it
+		copy(dst, prefix)
+		if got := string(domain.AppendFixed(dst, v, digits)); got != prefix+want {
+			t.Fatalf("AppendFixed(%q, %d, %d) = %q, want %q", prefix, v, digits, got, prefix+want)
+		}
+	}
+}
+
+// BenchmarkAppendFixed prints report-sized amounts (cents up to a few thousand) into
+// a buffer with room, as the bad-debt register does.
+func BenchmarkAppendFixed(b *testing.B) {
+	buf := make([]byte, 0, 64)
+	for i := range b.N {
+		buf = domain.AppendFixed(buf[:0], int64(1000+i%500000), 2)
 	}
 }
