@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/arkeep/arkeep/api"
+	"github.com/arkeep/arkeep/batch"
 	"github.com/arkeep/arkeep/bench/baseline"
 	"github.com/arkeep/arkeep/bench/ledgergen"
 	"github.com/arkeep/arkeep/domain"
@@ -233,6 +234,39 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 			return fmt.Errorf("API answered %s", resp.Status)
 		}
 	}
+	// The service alone, without HTTP and without waiting for the projection: a
+	// command that creates an id (a payment) writes a claim and then its commit, both
+	// fsynced; one that creates none (a collection action) writes its commit only.
+	service := func(line func(i int) string) ([]time.Duration, error) {
+		var d []time.Duration
+		for i := 0; i < count; i++ {
+			cmd, hash, err := batch.ParseCommand([]byte(line(i)))
+			if err != nil {
+				return nil, err
+			}
+			t0 := time.Now()
+			res, err := svc.Execute(ctx, cmd, hash)
+			d = append(d, time.Since(t0))
+			if err != nil || !res.Recorded {
+				return nil, fmt.Errorf("service latency: %v (recorded %v)", err, res.Recorded)
+			}
+		}
+		return d, nil
+	}
+	withClaim, err := service(func(i int) string {
+		return fmt.Sprintf(`{"cmd":"RecordPayment","id":"svc-%d-%d","on":"2026-06-01","payment":"PAY-SVC-%d-%d","customer":"C%05d","amount":"1.00","currency":"CNY"}`,
+			n, i, n, i, i%ledgergen.Customers(n))
+	})
+	if err != nil {
+		return err
+	}
+	commitOnly, err := service(func(i int) string {
+		return fmt.Sprintf(`{"cmd":"RecordAction","id":"act-%d-%d","on":"2026-06-01","customer":"C%05d","action":"call","outcome":"reached"}`,
+			n, i, i%ledgergen.Customers(n))
+	})
+	if err != nil {
+		return err
+	}
 	var rawLat []time.Duration
 	payload := bytes.Repeat([]byte("x"), size*2) // a commit is about twice the command
 	for i := 0; i < count; i++ {
@@ -246,11 +280,19 @@ func latency(ctx context.Context, n int, env *baseline.Server, svc *ledger.Servi
 	r50, r99 := pct(rawLat, 50), pct(rawLat, 99)
 	row(n, "P2 API latency p50", p50.String(), r50.String()+" sync publish", f2(float64(p50)/float64(r50))+"×", "≤ 2×")
 	row(n, "P2 API latency p99", p99.String(), r99.String()+" sync publish", f2(float64(p99)/float64(r99))+"×", "≤ 2×")
+	for _, d := range []struct {
+		figure string
+		lat    []time.Duration
+	}{{"P2 service alone p50, new id (claim + commit)", withClaim}, {"P2 service alone p50, no new id (commit)", commitOnly}} {
+		p := pct(d.lat, 50)
+		row(n, d.figure, p.String(), r50.String()+" sync publish", f2(float64(p)/float64(r50))+"×", cpuNote)
+	}
 	return nil
 }
 
 // cpuNote is the goal column of the diagnostic rows (CPU per event, the two reports
-// apart), which have no goal of their own (see the package comment).
+// apart, the service's latency without HTTP), which have no goal of their own (see the
+// package comment).
 const cpuNote = "(diagnostic)"
 
 // timed runs f and returns how long it took and the CPU the process spent meanwhile.
