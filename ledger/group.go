@@ -42,8 +42,10 @@ func (s *Service) executeGroup(ctx context.Context, scope string, items []batch.
 		return results, fill(errs, err)
 	}
 
-	var recs []eventcodec.CommandRecord
-	var accepted []int
+	// Most commands of a group are accepted: room for all of them, rather than growing
+	// (and copying) each list four or five times a group.
+	recs := make([]eventcodec.CommandRecord, 0, len(items))
+	accepted := make([]int, 0, len(items))
 	// One instant for the whole commit: its commands are recorded together, and the
 	// commit then prints one timestamp instead of one per command.
 	at := s.now().UTC()
@@ -177,11 +179,9 @@ func (s *Service) appendGroup(ctx context.Context, scope string, expected uint64
 // claim log. It returns the commands whose claims it holds; an id held by another
 // command is a refusal.
 func (s *Service) claimAll(ctx context.Context, scope string, items []batch.Item, accepted []int) ([]domain.Command, error) {
-	var (
-		entries []claimEntry
-		fields  []string
-		cmds    []domain.Command
-	)
+	entries := make([]claimEntry, 0, len(accepted))
+	fields := make([]string, 0, len(accepted))
+	cmds := make([]domain.Command, 0, len(accepted))
 	for _, i := range accepted {
 		cmd := items[i].Cmd
 		if e, field, ok := claimOf(scope, domain.CommandMeta(cmd).ID, cmd); ok {
@@ -192,7 +192,7 @@ func (s *Service) claimAll(ctx context.Context, scope string, items []batch.Item
 	if err != nil {
 		return nil, fmt.Errorf("claim %d ids: %w", len(entries), err)
 	}
-	var held []domain.Command
+	held := make([]domain.Command, 0, len(won))
 	var first error
 	for i, ok := range won {
 		if ok {
