@@ -106,8 +106,9 @@ func formatMinor(v int64, digits int32) string {
 	return string(domain.AppendFixed(buf[:0], v, digits))
 }
 
-// texts hands out strings cut from large shared buffers, so that a report with a
-// million amounts makes a few hundred allocations instead of a million. A buffer is
+// texts hands out strings cut from large shared buffers, so that the ageing's rows (a
+// total, the unapplied credit and each bucket, for every customer) make a few
+// allocations instead of one an amount. A buffer is
 // never written again where a string was cut from it, which is what makes the cut
 // (unsafe.String over the buffer's bytes) as immutable as any other string.
 type texts struct{ buf []byte }
@@ -198,23 +199,12 @@ func inParts[T any](n int, fn func(lo, hi int) T) []T {
 		parts = min(runtime.GOMAXPROCS(0), n/2048)
 	}
 	out := make([]T, parts)
-	inEach(parts, func(p int) { out[p] = fn(n*p/parts, n*(p+1)/parts) })
-	return out
-}
-
-// inEach runs fn(0) to fn(k-1) at once, the last on the caller's goroutine, and
-// returns when all have.
-func inEach(k int, fn func(p int)) {
+	// The last part on the caller's goroutine.
 	var wg sync.WaitGroup
-	for p := 0; p < k-1; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(p)
-		}()
+	for p := range parts - 1 {
+		wg.Go(func() { out[p] = fn(n*p/parts, n*(p+1)/parts) })
 	}
-	if k > 0 {
-		fn(k - 1)
-	}
+	out[parts-1] = fn(n*(parts-1)/parts, n)
 	wg.Wait()
+	return out
 }
