@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/arkeep/arkeep/internal/batchgc"
 	"github.com/arkeep/arkeep/projections"
 )
 
@@ -38,8 +39,17 @@ const exitUsage = 2
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && batchJobs[os.Args[1]] {
+		batchgc.Set() // for the rest of the process, which ends with the job
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
+
+// batchJobs are the commands that run once and end: an import, and those that fold
+// the whole stream. They get the garbage collector's batch setting (package
+// batchgc); serve keeps Go's. It is set in main, not in run, which the tests call
+// side by side in one process.
+var batchJobs = map[string]bool{"import": true, "report": true, "simulate": true}
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
