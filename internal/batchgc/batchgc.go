@@ -36,21 +36,20 @@ func Set() (restore func()) {
 
 // set is Set with the environment and the memory available given.
 func set(getenv func(string) string, available func() (int64, bool)) (restore func()) {
-	oldPercent, oldLimit := -1, int64(-1)
+	var restores []func()
 	if getenv("GOGC") == "" {
-		oldPercent = debug.SetGCPercent(Percent)
+		old := debug.SetGCPercent(Percent)
+		restores = append(restores, func() { debug.SetGCPercent(old) })
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		if avail, ok := available(); ok {
-			oldLimit = debug.SetMemoryLimit(avail / 4 * 3)
+			old := debug.SetMemoryLimit(avail / 4 * 3)
+			restores = append(restores, func() { debug.SetMemoryLimit(old) })
 		}
 	}
 	return func() {
-		if oldPercent != -1 {
-			debug.SetGCPercent(oldPercent)
-		}
-		if oldLimit != -1 {
-			debug.SetMemoryLimit(oldLimit)
+		for _, r := range restores {
+			r()
 		}
 	}
 }
