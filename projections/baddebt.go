@@ -304,13 +304,10 @@ type BadDebtSummary struct {
 	Totals               BadDebtTotals
 }
 
-// BadDebtSummaries are BadDebt's totals and row counts per currency, in currency
-// order, without making a row: the metrics read them on every scrape, and a register
-// of a million doubtful invoices is a hundred megabytes of rows.
-func BadDebtSummaries(books *domain.Books, asOf domain.Date) []BadDebtSummary {
-	return badDebtSummaries(scanInvoices(books, books.InvoicesByID(), scanSpec{asOf: asOf, bad: true}))
-}
-
+// badDebtSummaries are the register's totals and row counts per currency, in
+// currency order, from a scan that made no rows: the metrics read them on every
+// scrape (AgeingAndBadDebtSummaries), and a register of a million doubtful invoices
+// is a hundred megabytes of rows.
 func badDebtSummaries(parts []reportScan) []BadDebtSummary {
 	per := joinParts(parts)
 	out := []BadDebtSummary{}

@@ -108,9 +108,9 @@ func formatMinor(v int64, digits int32) string {
 
 // texts hands out strings cut from large shared buffers, so that the ageing's rows (a
 // total, the unapplied credit and each bucket, for every customer) make a few
-// allocations instead of one an amount. A buffer is
-// never written again where a string was cut from it, which is what makes the cut
-// (unsafe.String over the buffer's bytes) as immutable as any other string.
+// allocations instead of one an amount. A buffer is never written again where a
+// string was cut from it, which is what makes the cut (unsafe.String over the
+// buffer's bytes) as immutable as any other string.
 type texts struct{ buf []byte }
 
 func (t *texts) minor(v int64, digits int32) string {

@@ -132,9 +132,9 @@ func TestReportsSplitOverCPUs(t *testing.T) {
 	assertSameJSON(t, "both: baddebt", badDebt, referenceBadDebt(books, d))
 }
 
-// TestBadDebtSummariesAreTheRegisters: the metrics' summaries (no rows) give each
-// currency's totals and row counts as the full register does, on books small enough
-// for one part and large enough to be split over the CPUs.
+// TestBadDebtSummariesAreTheRegisters: the metrics' summaries (no rows, from the scan
+// the ageing shares) give each currency's totals and row counts as the full register
+// does, on books small enough for one part and large enough to be split over the CPUs.
 func TestBadDebtSummariesAreTheRegisters(t *testing.T) {
 	for _, tc := range []struct {
 		seed          uint64
@@ -149,7 +149,6 @@ func TestBadDebtSummariesAreTheRegisters(t *testing.T) {
 			for _, c := range BadDebt(books, d).Currencies {
 				want = append(want, BadDebtSummary{Currency: c.Currency, Doubtful: c.Doubtful.Len(), WrittenOff: len(c.WrittenOff), Totals: c.Totals})
 			}
-			assertSameJSON(t, fmt.Sprintf("seed %d summaries %s", tc.seed, d), BadDebtSummaries(books, d), append([]BadDebtSummary{}, want...))
 			ageing, summaries := AgeingAndBadDebtSummaries(books, d, BasisDue, DefaultBuckets())
 			assertSameJSON(t, fmt.Sprintf("seed %d both: summaries %s", tc.seed, d), summaries, append([]BadDebtSummary{}, want...))
 			assertSameJSON(t, fmt.Sprintf("seed %d both: ageing %s", tc.seed, d), ageing, Ageing(books, d, BasisDue, DefaultBuckets()))

@@ -53,12 +53,13 @@ func writeDailyReports(dir string, live *projections.Live, day domain.Date) (wri
 	}
 	names := []string{"ageing", "baddebt"}
 	paths := make([]string, len(names))
+	present := make([]bool, len(names))
 	missing := false
 	for i, name := range names {
 		paths[i] = filepath.Join(dir, fmt.Sprintf("%s-%s.csv", name, day))
-		if _, err := os.Stat(paths[i]); err != nil {
-			missing = true
-		}
+		_, err := os.Stat(paths[i])
+		present[i] = err == nil
+		missing = missing || !present[i]
 	}
 	if !missing {
 		return nil, nil
@@ -71,6 +72,11 @@ func writeDailyReports(dir string, live *projections.Live, day domain.Date) (wri
 	})
 	for i, rep := range reps {
 		path := paths[i]
+		if present[i] {
+			continue
+		}
+		// Looked for again: another instance may have written it while this one made
+		// the reports.
 		if _, err := os.Stat(path); err == nil {
 			continue
 		}
